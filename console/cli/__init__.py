@@ -1,0 +1,1 @@
+"""Headless command line: ``headroom <subcommand>``. Importing it never imports Qt."""

@@ -1,0 +1,1 @@
+"""Headroom's domain: metric model, forecasting, anomaly detection, planning. No Qt here."""
