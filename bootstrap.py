@@ -54,6 +54,8 @@ TEST_SERVERS = [
     "prometheus",
     "prometheus-node-exporter",
     "dbus",
+    "desktop-file-utils",
+    "imagemagick",
 ]
 
 

@@ -25,9 +25,9 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        self.print_usage(sys.stderr)
-        print(f"headroom: error: {message}", file=sys.stderr)
+    def error(self, message: str) -> None:
+        # One line on stderr, exit 2; the usage is one `--help` away.
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
