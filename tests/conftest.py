@@ -67,3 +67,7 @@ def nab_dir() -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# Real servers on loopback, started on first use by the tests that ask for them.
+pytest_plugins = ["tests.servers.moto"]

@@ -1,0 +1,1 @@
+"""Executors that change the capacity of a scalable target (see base.py)."""

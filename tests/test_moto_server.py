@@ -1,0 +1,32 @@
+"""The moto fixture serves real AWS APIs on loopback and resets between tests."""
+
+from __future__ import annotations
+
+import boto3
+
+
+def _autoscaling(endpoint: str):
+    return boto3.client("autoscaling", endpoint_url=endpoint, region_name="us-east-1")
+
+
+def test_moto_serves_auto_scaling(moto_endpoint: str) -> None:
+    assert moto_endpoint.startswith("http://127.0.0.1:")
+    client = _autoscaling(moto_endpoint)
+    client.create_launch_configuration(
+        LaunchConfigurationName="lc", ImageId="ami-12345678", InstanceType="t3.micro"
+    )
+    client.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        LaunchConfigurationName="lc",
+        MinSize=1,
+        MaxSize=4,
+        DesiredCapacity=2,
+        AvailabilityZones=["us-east-1a"],
+    )
+    groups = client.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert [g["DesiredCapacity"] for g in groups] == [2]
+
+
+def test_each_test_starts_from_a_clean_server(moto_endpoint: str) -> None:
+    groups = _autoscaling(moto_endpoint).describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert groups == []
