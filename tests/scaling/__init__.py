@@ -1,0 +1,1 @@
+"""Tests of the scaling executors and the demo target."""
