@@ -29,10 +29,13 @@ EXIT_INTERRUPTED = 130
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser = subparsers.add_parser(
         name,
-        help="collect this machine's metrics for N seconds into a CSV or Parquet file",
-        description="Collect metrics of this machine every S seconds for N seconds "
+        help="collect metrics (this machine or remote sources) for N seconds into a file",
+        description="Collect metrics every S seconds for N seconds "
         "(snapshots at 0, S, 2S, ... N) and write them as timestamp,source,host,metric,value "
-        "rows. The file format follows the extension: .csv, .parquet or .pq.",
+        "rows. The file format follows the extension: .csv, .parquet or .pq. "
+        "Sources: local (default), ssh://user@host:port or ssh://alias, "
+        "prometheus+http(s)://host:port[/path], aws://[profile@]region/asg/NAME, "
+        "aws://[profile@]region/instance/ID.",
     )
     parser.add_argument(
         "--seconds", type=float, required=True, metavar="N", help="how long to collect"
@@ -47,15 +50,60 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="output .csv/.parquet/.pq file"
     )
+    parser.add_argument(
+        "--source",
+        action="append",
+        metavar="URI",
+        help="where to collect from; repeat to collect several sources into one file "
+        "(default: local)",
+    )
+    parser.add_argument(
+        "--known-hosts", type=Path, metavar="FILE", help="known_hosts file for ssh:// sources"
+    )
+    parser.add_argument(
+        "--identity", type=Path, metavar="FILE", help="private key file for ssh:// sources"
+    )
 
 
-def open_source(uri: str) -> Collector:
-    """The collector for a source URI. Only ``local`` exists; remote sources come later."""
-    if uri == "local":
-        from connectors.local import LocalCollector
+def open_sources(
+    uris: list[str], known_hosts: Path | None = None, identity: Path | None = None
+) -> list[Collector]:
+    """The collectors for the ``--source`` URIs, through the one source registry."""
+    from connectors.errors import SourceError
+    from connectors.sources import open_source
 
-        return LocalCollector()
-    raise UsageError(f"unknown source {uri!r}: the only source is 'local'")
+    for option, path in (("--known-hosts", known_hosts), ("--identity", identity)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{option} {path}: no such file")
+    collectors = []
+    for uri in dict.fromkeys(uris):  # the same source twice would duplicate every row
+        try:
+            collectors.append(open_source(uri, known_hosts=known_hosts, identity=identity))
+        except SourceError as error:
+            raise UsageError(str(error)) from None
+    return collectors
+
+
+class _Together:
+    """Several collectors as one: each tick asks every source in turn."""
+
+    source = "several"
+
+    def __init__(self, collectors: list[Collector]) -> None:
+        self._collectors = collectors
+        self.host = ", ".join(collector.host for collector in collectors)
+
+    def collect(self, now: float | None = None) -> list[Sample]:
+        from connectors.errors import SourceError
+
+        samples: list[Sample] = []
+        for collector in self._collectors:
+            try:
+                samples += collector.collect(now)
+            except SourceError as error:
+                # One line for the operator; nothing is written, as for Ctrl-C.
+                raise UsageError(f"{error}; nothing written") from None
+        return samples
 
 
 def check_output_path(path: Path) -> None:
@@ -94,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
     _check_numbers(args.seconds, args.interval)
     check_output_path(args.out)
-    collector = open_source("local")
+    collector = _Together(open_sources(args.source or ["local"], args.known_hosts, args.identity))
     samples: list[Sample] = []
     started = time.monotonic()
     with ProgressBar(args.seconds, label="collecting", unit="s") as bar:
