@@ -84,13 +84,22 @@ def metric_name(family: str, instance: str | None = None) -> str:
     return family if instance is None else f"{family}:{instance}"
 
 
+CUSTOM_PREFIX = "custom."
+
+
 def spec_for(name: str) -> MetricSpec:
-    """The catalogue entry of a metric name (instance suffix ignored)."""
+    """The catalogue entry of a metric name (instance suffix ignored).
+
+    Operator-defined metrics (``custom.<name>``, e.g. a queue length read over SSH)
+    are not known in advance: they get a unitless, autoscaled gauge entry.
+    """
     family, _ = split_name(name)
-    try:
+    if family in CATALOGUE:
         return CATALOGUE[family]
-    except KeyError:
-        raise UnknownMetric(name) from None
+    if family.startswith(CUSTOM_PREFIX) and len(family) > len(CUSTOM_PREFIX):
+        label = family[len(CUSTOM_PREFIX) :]
+        return MetricSpec(family, "", Kind.GAUGE, f"Custom metric {label}")
+    raise UnknownMetric(name)
 
 
 def describe(name: str) -> str:

@@ -70,4 +70,4 @@ def artifacts_dir() -> Path:
 
 
 # Real servers on loopback, started on first use by the tests that ask for them.
-pytest_plugins = ["tests.servers.moto", "tests.servers.prometheus"]
+pytest_plugins = ["tests.servers.moto", "tests.servers.prometheus", "tests.servers.sshd"]

@@ -37,3 +37,11 @@ def test_every_entry_is_complete() -> None:
 
 def test_describe_names_instance_and_unit() -> None:
     assert describe("net.rx.bytes:eth0") == "Bytes received (eth0) [B/s]"
+
+
+def test_custom_metrics_get_a_generic_gauge_entry() -> None:
+    spec = spec_for("custom.queue_length:web-1")
+    assert spec.kind is Kind.GAUGE and spec.display_max is None
+    assert describe("custom.queue_length") == "Custom metric queue_length"
+    with pytest.raises(UnknownMetric):
+        spec_for("custom.")
