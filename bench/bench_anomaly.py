@@ -1,0 +1,216 @@
+"""Anomaly detection: speed (points/s per core) and NAB standard score.
+
+    .venv/bin/python -m bench.bench_anomaly [--quick] [--nab-only | --speed-only]
+
+Speed: every detector and the combined pipeline in batch mode (causal; the tests
+prove it equals point-by-point feeding) and through ``update()`` point by point,
+against a naive baseline that recomputes a pandas rolling median/MAD z-score
+from scratch for each new point. One process; BLAS/OpenMP pinned to one thread.
+
+NAB: the shared files, one threshold for the whole corpus, each detector alone
+(with the same onset normalisation as the combination) and combined, then the
+per-file breakdown of the combined detector and its sensitivity to ``memory``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # "per core": no hidden parallelism
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench.common import median_seconds, print_table  # noqa: E402
+from models.anomaly import (  # noqa: E402
+    CombinedDetector,
+    FlatlineDetector,
+    IQRDetector,
+    IsolationForestDetector,
+    LevelShiftDetector,
+    RobustZScore,
+    SeasonalBandDetector,
+    detect_series,
+    epoch_seconds,
+)
+from models.anomaly.combined import default_components  # noqa: E402
+from models.anomaly.pipeline import alert_level  # noqa: E402
+from models.anomaly.seasonal import DAY, WEEK  # noqa: E402
+from models.evaluation.nab import best_threshold, load_corpus  # noqa: E402
+
+NAB_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nab"
+
+DETECTORS: dict[str, Callable[[], object]] = {
+    "robust z (288)": lambda: RobustZScore(288),
+    "IQR (288)": lambda: IQRDetector(288),
+    "seasonal band, day": lambda: SeasonalBandDetector(DAY, 1800.0),
+    "seasonal band, week": lambda: SeasonalBandDetector(WEEK, 3600.0),
+    "level shift (12 vs 288)": lambda: LevelShiftDetector(12, 288),
+    "flatline": FlatlineDetector,
+    "isolation forest (3 lags)": IsolationForestDetector,
+    "combined": CombinedDetector,
+}
+# Component of the combination that each standalone detector is evaluated as on NAB.
+SINGLE_COMPONENTS = {
+    "robust z (288)": "robust_z",
+    "seasonal band, day": "seasonal_day",
+    "seasonal band, week": "seasonal_week",
+    "level shift (12 vs 288)": "level_shift",
+    "flatline": "flatline",
+}
+
+
+def synthetic(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    values = 50 + 5 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 1, n)
+    values[rng.integers(0, n, n // 1000)] += 25
+    values[n // 2 :] += 10
+    return values, 1.7e9 + 300.0 * np.arange(n)
+
+
+def naive_rolling_z(values: np.ndarray, window: int = 288) -> np.ndarray:
+    """The obvious way: for each new point, a pandas median and MAD of the last window."""
+    import pandas as pd
+
+    series = pd.Series(values)
+    scores = np.zeros(len(values))
+    for t in range(window, len(values)):
+        past = series.iloc[t - window : t]
+        median = past.median()
+        mad = (past - median).abs().median() * 1.4826
+        scores[t] = abs(values[t] - median) / mad if mad > 0 else 0.0
+    return scores
+
+
+def speed(quick: bool) -> None:
+    n = 50_000 if quick else 200_000
+    stream_n = 500 if quick else 2_000
+    runs = 3 if quick else 5
+    values, stamps = synthetic(n)
+    matrix = np.column_stack([values, np.roll(values, 7) * 0.5, values**0.5])
+    rows = []
+    for name, make in DETECTORS.items():
+        data = matrix if name.startswith("isolation") else values
+        batch = median_seconds(lambda make=make, data=data: make().score(data, stamps), runs=runs)
+
+        def pointwise(make: Callable[[], object] = make, data: np.ndarray = data) -> None:
+            detector = make()
+            for i in range(stream_n):
+                detector.update(data[i], stamps[i])
+
+        one = median_seconds(pointwise, runs=runs, warmup=0)
+        rows.append([name, n, n / batch, stream_n, stream_n / one])
+    pipeline = median_seconds(lambda: detect_series(values, stamps, "cpu.percent"), runs=runs)
+    rows.append(["detect_series (combined + incidents)", n, n / pipeline, "", ""])
+    naive_n = 1_000 if quick else 3_000
+    started = time.perf_counter()
+    naive_rolling_z(values[: naive_n + 288])
+    naive = naive_n / (time.perf_counter() - started)
+    rows.append(["baseline: pandas rolling median z, per point", naive_n, naive, "", ""])
+    print_table(
+        "Anomaly detection speed, one process (points/s; median of runs)",
+        ["detector", "batch points", "batch pts/s", "update() points", "update() pts/s"],
+        rows,
+    )
+    robust = next(r for r in rows if r[0].startswith("robust z"))
+    combined = next(r for r in rows if r[0] == "combined")
+    print(
+        f"robust z batch vs naive baseline: x{robust[2] / naive:,.0f}; "
+        f"combined batch vs naive: x{combined[2] / naive:,.0f}"
+    )
+
+
+def nab(quick: bool) -> None:
+    if not NAB_DIR.exists():
+        print(f"NAB data not found at {NAB_DIR}; skipping the quality part")
+        return
+    corpus = load_corpus(NAB_DIR)
+    stamps = [epoch_seconds(series.timestamps) for series in corpus]
+
+    def evaluate(make: Callable[[], object], univariate_forest: bool = False) -> object:
+        scored = []
+        for series, times in zip(corpus, stamps, strict=True):
+            data = series.values[:, None] if univariate_forest else series.values
+            scored.append((series.name, make().score(data, times), series.windows))
+        return best_threshold(scored)
+
+    rows = []
+    for name, make in DETECTORS.items():
+        if name == "isolation forest (3 lags)" and quick:
+            continue
+        raw = evaluate(make, univariate_forest=name.startswith("isolation"))
+        component = SINGLE_COMPONENTS.get(name)
+        onset = "" if component is None else _single(component, evaluate)
+        rows.append([name, raw.normalised, raw.threshold, onset])
+    alert = evaluate(AlertLevel)
+    rows.append(
+        [
+            "incident level (max of onset score and strength)",
+            alert.normalised,
+            alert.threshold,
+            "",
+        ]
+    )
+    print_table(
+        f"NAB standard profile, {len(corpus)} shared files, "
+        f"{sum(len(s.windows) for s in corpus)} windows, one corpus threshold",
+        ["detector", "raw score: NAB", "threshold", "onset-normalised alone: NAB"],
+        rows,
+    )
+    combined = evaluate(CombinedDetector)
+    print_table(
+        f"Combined detector per file (threshold {combined.threshold:.3f}, "
+        f"normalised {combined.normalised:.1f})",
+        ["file", "score", "TP windows", "FN windows", "FP detections"],
+        [
+            [f.name, f.score, f.true_positives, f.false_negatives, f.false_positives]
+            for f in combined.files
+        ],
+    )
+    sensitivity = []
+    for memory in (500, 750, 1000, 1500):
+        result = evaluate(lambda memory=memory: CombinedDetector(memory=memory))
+        sensitivity.append([memory, result.normalised, result.threshold])
+    print_table(
+        "Sensitivity of the combination to its memory (points of past maxima); 750 is the default",
+        ["memory", "NAB", "threshold"],
+        sensitivity,
+    )
+
+
+class AlertLevel:
+    """The level incidents are cut from, as a detector (sustained: not NAB-shaped)."""
+
+    def __init__(self) -> None:
+        self.detector = CombinedDetector()
+
+    def score(self, values: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+        return alert_level(self.detector.score_components(values, timestamps))
+
+
+def _single(component: str, evaluate: Callable[..., object]) -> float:
+    def make() -> CombinedDetector:
+        return CombinedDetector(components={component: default_components()[component]})
+
+    return evaluate(make).normalised  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs")
+    parser.add_argument("--nab-only", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
+    args = parser.parse_args()
+    if not args.nab_only:
+        speed(args.quick)
+    if not args.speed_only:
+        nab(args.quick)
+
+
+if __name__ == "__main__":
+    main()

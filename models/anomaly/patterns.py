@@ -1,0 +1,79 @@
+"""What shape an incident has: spike, dip, level shift, trend (leak), flatline, multivariate."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+
+from models.anomaly.windows import median_and_iqr_scale
+
+
+class Pattern(StrEnum):
+    SPIKE = "spike"
+    DIP = "dip"
+    LEVEL_SHIFT = "level shift"
+    TREND = "trend"
+    FLATLINE = "flatline"
+    MULTIVARIATE = "multivariate"
+
+
+MIN_SHAPED_ROWS = 6  # shorter incidents are spikes or dips: too short to have a shape
+TREND_MIN_CORRELATION = 0.7
+
+
+def classify(
+    values: np.ndarray, start: int, end: int, context: int = 288, flat: bool = False
+) -> tuple[Pattern, bool]:
+    """The pattern of rows ``start..end`` (inclusive) of ``values``, and whether it goes up.
+
+    ``context`` rows before the incident give the normal level. ``flat`` says the
+    flatline detector fired during the incident.
+    """
+    during = values[start : end + 1]
+    during = during[np.isfinite(during)]
+    before = values[max(0, start - context) : start]
+    before = before[np.isfinite(before)]
+    if not len(during):
+        return Pattern.SPIKE, True
+    if flat or (len(during) >= MIN_SHAPED_ROWS and np.ptp(during) == 0):
+        return Pattern.FLATLINE, False
+    if len(before) >= 2:
+        centre, scale = median_and_iqr_scale(before[None, :])[0]
+    else:
+        centre, scale = float(during[0]), 0.0
+    deviation = during - centre
+    peak = float(deviation[np.argmax(np.abs(deviation))])
+    rising = peak >= 0
+    if len(during) >= MIN_SHAPED_ROWS:
+        # Judge the shape with as much normal history as the incident is long: a
+        # step at the incident start is then a level shift, not a trend.
+        lead_in = before[max(0, len(before) - len(during)) :]
+        if _is_trend(np.concatenate([lead_in, during])):
+            return Pattern.TREND, bool(during[-1] > during[0])
+        typical = float(np.median(deviation))
+        sustained = np.mean(np.sign(deviation) == np.sign(typical)) >= 0.7
+        if sustained and abs(typical) > 2 * max(scale, 1e-12):
+            return Pattern.LEVEL_SHIFT, typical > 0
+    return (Pattern.SPIKE if rising else Pattern.DIP), rising
+
+
+def _is_trend(during: np.ndarray) -> bool:
+    """A straight line explains it better than one step does, and it moves with time."""
+    n = len(during)
+    time = np.arange(n, dtype=float)
+    if np.ptp(during) == 0:
+        return False
+    correlation = float(np.corrcoef(time, during)[0, 1])
+    if abs(correlation) < TREND_MIN_CORRELATION:
+        return False
+    slope, intercept = np.polyfit(time, during, 1)
+    line_error = float(np.sum((during - (slope * time + intercept)) ** 2))
+    # Best single step: split into two constant parts at every possible point.
+    sums, squares = np.cumsum(during), np.cumsum(during**2)
+    total, total_sq = sums[-1], squares[-1]
+    left = np.arange(1, n)
+    left_sum, left_sq = sums[:-1], squares[:-1]
+    right_sum, right_sq = total - left_sum, total_sq - left_sq
+    step_error = (left_sq - left_sum**2 / left) + (right_sq - right_sum**2 / (n - left))
+    return line_error < float(step_error.min())
