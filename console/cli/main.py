@@ -21,6 +21,12 @@ SUBCOMMANDS: dict[str, str] = {
     "console": "console.cli.open_console",
     "collect": "console.cli.collect",
     "export": "console.cli.export",
+    "detect": "console.cli.detect",
+    "analyze": "console.cli.analyze",
+    "forecast": "console.cli.forecast",
+    "backtest": "console.cli.backtest",
+    "simulate": "console.cli.simulate",
+    "audit": "console.cli.audit",
 }
 
 
