@@ -10,10 +10,8 @@ one self-contained HTML file. Runs headless: no Qt is imported.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING
 from console import __version__
 from console.cli.errors import EXIT_OK, UsageError
 from console.cli.progress import ProgressBar
+from console.cli.safe_io import atomic_text, check_writable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,31 +140,12 @@ def _resolve(available: list[str], name: str, path: Path) -> str:
 
 
 def check_report_path(path: Path) -> None:
-    if path.suffix.lower() not in REPORT_SUFFIXES:
-        raise UsageError(f"{path}: the report must be an .html file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: folder {folder} is not writable")
+    check_writable(path, REPORT_SUFFIXES, kind="report")
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file next to ``path`` and rename: never a half-written report."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp makes the file private; a report is an ordinary document (umask applies).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as stream:
+        stream.write(text)
 
 
 def run(args: argparse.Namespace) -> int:

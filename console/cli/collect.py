@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from console.cli.errors import EXIT_OK, UsageError
 from console.cli.progress import ProgressBar
+from console.cli.safe_io import check_writable
 
 if TYPE_CHECKING:
     from connectors.local import Collector
@@ -115,15 +115,7 @@ def check_output_path(path: Path) -> None:
         output_format(path)
     except MetricFileError as error:
         raise UsageError(str(error)) from None
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: folder {folder} is not writable")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"{path}: file exists and is not writable")
+    check_writable(path)
 
 
 def _check_numbers(seconds: float, interval: float) -> None:

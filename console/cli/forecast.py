@@ -28,12 +28,11 @@ stderr naming the file (and line when there is one), exit 2.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli.errors import EXIT_OK, UsageError
+from console.cli.safe_io import atomic_text, check_writable, read_one_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,31 +113,12 @@ def check_horizon(horizon: int) -> None:
 
 
 def check_output(path: Path) -> None:
-    if path.suffix.lower() != ".csv":
-        raise UsageError(f"{path}: the output must be a .csv file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    if not path.parent.is_dir():
-        raise UsageError(f"{path}: folder {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: folder {path.parent} is not writable")
+    check_writable(path, (".csv",))
 
 
 def read_series(path: Path, column: str | None) -> pd.Series:
     """The one value column of ``path`` as a float series on a UTC DatetimeIndex."""
-    from connectors.files import MetricFileError, read_metric_file
-
-    try:
-        frame = read_metric_file(path, column=column)
-    except MetricFileError as error:
-        raise UsageError(str(error)) from None
-    if frame.shape[1] != 1:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise UsageError(f"{path}: several value columns ({columns}); choose one with --column")
-    series = frame.iloc[:, 0].astype(float)
-    if series.notna().sum() < 2:
-        raise UsageError(f"{path}: fewer than two rows with a value; nothing to forecast")
-    return series
+    return read_one_column(path, column, 2, "nothing to forecast")[1]
 
 
 def iso_timestamps(values: pd.Series | pd.DatetimeIndex) -> object:
@@ -151,12 +131,5 @@ def iso_timestamps(values: pd.Series | pd.DatetimeIndex) -> object:
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
-    # Write beside the target and rename: an interrupted run leaves no partial file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            table.to_csv(stream, index=False, na_rep="", float_format="%.6g")
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    with atomic_text(path, newline="") as stream:
+        table.to_csv(stream, index=False, na_rep="", float_format="%.6g")

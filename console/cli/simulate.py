@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli.errors import EXIT_OK, UsageError
+from console.cli.safe_io import atomic_text, check_writable, read_one_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,39 +108,17 @@ def check_positive(option: str, value: float) -> None:
 
 
 def check_output(path: Path) -> None:
-    if path.suffix.lower() != ".json":
-        raise UsageError(f"{path}: the output must be a .json file")
-    if path.is_dir() or not path.parent.is_dir():
-        raise UsageError(f"{path}: not a file in an existing folder")
+    check_writable(path, (".json",))
 
 
 def read_demand(path: Path, column: str | None) -> tuple[str, pd.Series]:
     """The demand column of ``path`` (its name, its values on a UTC DatetimeIndex)."""
-    from connectors.files import MetricFileError, read_metric_file
-
-    try:
-        frame = read_metric_file(path, column=column)
-    except MetricFileError as error:
-        raise UsageError(str(error)) from None
-    if frame.shape[1] != 1:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise UsageError(f"{path}: several value columns ({columns}); choose one with --column")
-    series = frame.iloc[:, 0].astype(float)
-    if series.notna().sum() < 3:
-        raise UsageError(f"{path}: fewer than three rows with a value; nothing to replay")
-    return str(frame.columns[0]), series
+    return read_one_column(path, column, 3, "nothing to replay")
 
 
 def write_json(path: Path, document: dict[str, object]) -> None:
-    # Write beside the target and rename: an interrupted run leaves no partial file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            # Per-interval arrays make an indented file tens of thousands of lines long.
-            indent = None if "series" in document else 1
-            json.dump(document, stream, indent=indent, allow_nan=False)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    with atomic_text(path) as stream:
+        # Per-interval arrays make an indented file tens of thousands of lines long.
+        indent = None if "series" in document else 1
+        json.dump(document, stream, indent=indent, allow_nan=False)
+        stream.write("\n")
