@@ -231,6 +231,9 @@ class MetricChart(QWidget):
             axis.setTextPen(pg.mkPen(theme.chart_foreground))
             axis.setGrid(int(theme.grid_alpha * 255))
         self.legend.setLabelTextColor(theme.chart_foreground)
+        # setLabelTextColor only applies to labels added later: recolour the existing ones.
+        for _, label in self.legend.items:
+            label.setText(label.text, color=theme.chart_foreground)
         background = QColor(theme.chart_background)
         background.setAlpha(200)
         self.legend.setBrush(pg.mkBrush(background))
