@@ -12,7 +12,10 @@ worst of the recent past" and the score peaks at the *onset* of an incident: onc
 an incident is under way it is part of the past maximum and scores lower. That is
 what an alert needs (one page per incident) and what NAB rewards.
 
-Nothing is reported during the first ``warmup`` points.
+Nothing is reported during the first ``warmup`` points, and a component only
+surprises once it has been alive (scored above 0) for ``warmup`` points of its own:
+a seasonal band that starts scoring after its first full day has no past maximum
+yet, and without this every one of its first scores would read as unprecedented.
 
 ``strength`` is the sustained counterpart for incident tracking: how far each
 component is beyond its own alert level, whatever the recent past, in [0, 1].
@@ -39,9 +42,10 @@ ALERT_LEVELS = {
     "level_shift": 4.0,
     "flatline": 1.0,
 }
-# How far back "the worst of the recent past" looks: a few days, so a daily cycle's
-# peaks are always in it and last week's incident is not.
-MEMORY_SECONDS = 3 * DAY
+# How far back "the worst of the recent past" looks: one full cycle of the longest
+# seasonality modelled (the week), so that ordinary weekly highs (Monday's peak, the
+# weekend's trough) are part of the past and do not page anyone.
+MEMORY_SECONDS = WEEK
 # Row bound on that memory; it is the whole memory when timestamps are missing.
 MEMORY_ROWS = 10_000
 # Below these a component is never "surprising", however quiet its recent past was.
@@ -91,6 +95,14 @@ class CombinedDetector(StatefulMixin):
             name: TimedTrailingMax(self.memory_seconds, self.memory) for name in self.components
         }
         self.seen_ = 0  # finite points so far
+        self.live_ = dict.fromkeys(self.components, 0)  # finite points since first score > 0
+
+    def _live_for(self, name: str, component: np.ndarray, finite: np.ndarray) -> np.ndarray:
+        """Finite points since the component first scored above 0, up to each point."""
+        started = np.logical_or.accumulate((component > 0) | (self.live_[name] > 0))
+        live = self.live_[name] + np.cumsum(started & finite)
+        self.live_[name] = int(live[-1]) if len(live) else self.live_[name]
+        return live
 
     def get_state(self) -> dict[str, object]:
         state = super().get_state()
@@ -127,6 +139,9 @@ class CombinedDetector(StatefulMixin):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(before > 0, component / before, 0.0)
             ratio = np.where(component >= MIN_RAW.get(name, 0.0), ratio, 0.0)
+            # A component that has just come alive (a seasonal bin after its first cycles)
+            # has no past worth comparing with: it only surprises after ``warmup`` live points.
+            ratio = np.where(self._live_for(name, component, finite) > self.warmup, ratio, 0.0)
             surprise = np.maximum(surprise, ratio)
             level = self.alert_levels.get(name, 1.0)
             strength = np.maximum(strength, component / (component + level))

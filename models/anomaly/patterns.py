@@ -53,9 +53,25 @@ def classify(
             return Pattern.TREND, bool(during[-1] > during[0])
         typical = float(np.median(deviation))
         sustained = np.mean(np.sign(deviation) == np.sign(typical)) >= 0.7
-        if sustained and abs(typical) > 2 * max(scale, 1e-12):
+        far = 2 * max(scale, 1e-12)
+        if sustained and abs(typical) > far and _persists(values, start, end, centre, typical, far):
             return Pattern.LEVEL_SHIFT, typical > 0
     return (Pattern.SPIKE if rising else Pattern.DIP), rising
+
+
+def _persists(
+    values: np.ndarray, start: int, end: int, centre: float, typical: float, far: float
+) -> bool:
+    """Still displaced at the end: the incident's last quarter and the rows after it (as
+    many as it lasted, when they exist) sit on the new level. A burst that went back to
+    the old level within the incident, or right after it, is a spike, not a shift."""
+    length = end - start + 1
+    tail = values[end + 1 - max(1, length // 4) : end + 1 + length]
+    tail = tail[np.isfinite(tail)] - centre
+    if not len(tail):
+        return False
+    settled = float(np.median(tail))
+    return abs(settled) > far and np.sign(settled) == np.sign(typical)
 
 
 def _is_trend(during: np.ndarray) -> bool:

@@ -183,6 +183,8 @@ class TimedTrailingMax(StatefulMixin):
         self.times_ = np.empty(0)
 
     def apply(self, chunk: np.ndarray, times: np.ndarray) -> np.ndarray:
+        if len(chunk) == 1:
+            return self._apply_one(float(chunk[0]), float(times[0]))
         held = len(self.values_)
         clock_start = self.times_[-1] if held else -np.inf
         clock = np.maximum.accumulate(np.concatenate([[clock_start], times]))[1:]
@@ -199,6 +201,17 @@ class TimedTrailingMax(StatefulMixin):
         self.values_, self.times_ = values[keep:].copy(), stamps[keep:].copy()
         return before
 
+    def _apply_one(self, value: float, time: float) -> np.ndarray:
+        """The same numbers as ``apply`` on a one-point chunk, with less numpy overhead."""
+        clock = max(time, self.times_[-1]) if len(self.times_) else time
+        first = int(np.searchsorted(self.times_, clock - self.seconds, side="right"))
+        first = max(first, len(self.values_) - self.max_rows)
+        before = self.values_[first:].max() if first < len(self.values_) else -np.inf
+        values, stamps = np.append(self.values_, value), np.append(self.times_, clock)
+        keep = max(len(values) - self.max_rows, first)
+        self.values_, self.times_ = values[keep:], stamps[keep:]
+        return np.array([before])
+
 
 def range_max(values: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """``max(values[first[k] : stop[k]])`` for every k (-inf for an empty range), with a
@@ -213,14 +226,11 @@ def range_max(values: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.nda
     # Guard against log2 rounding at exact powers of two.
     level -= (1 << level) > length
     level += (1 << (level + 1)) <= length
-    tables = [values]
-    for k in range(1, int(level.max()) + 1):
-        previous, half = tables[-1], 1 << (k - 1)
-        tables.append(np.maximum(previous[:-half], previous[half:]))
-    out = np.empty(len(lo))
-    for k in np.unique(level):
-        rows = level == k
-        table, span = tables[k], 1 << int(k)
-        out[rows] = np.maximum(table[lo[rows]], table[hi[rows] - span])
-    result[nonempty] = out
+    # tables[k, j] = max(values[j : j + 2**k]), -inf past the end.
+    tables = np.full((int(level.max()) + 1, len(values)), -np.inf)
+    tables[0] = values
+    for k in range(1, len(tables)):
+        half = 1 << (k - 1)
+        np.maximum(tables[k - 1, :-half], tables[k - 1, half:], out=tables[k, :-half])
+    result[nonempty] = np.maximum(tables[level, lo], tables[level, hi - (1 << level)])
     return result

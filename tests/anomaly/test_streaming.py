@@ -28,6 +28,7 @@ UNIVARIATE: dict[str, Callable[[], object]] = {
     "level_shift": lambda: LevelShiftDetector(recent=7, reference=40, refresh=3, min_periods=5),
     "flatline": lambda: FlatlineDetector(min_run=4),
     "combined": lambda: CombinedDetector(memory=100, warmup=30),
+    "combined_5h_memory": lambda: CombinedDetector(memory_seconds=5 * 3600.0, warmup=30),
     "forest_lags": lambda: IsolationForestDetector(
         lags=3, history=200, refit_every=150, min_history=60, n_estimators=10
     ),
