@@ -184,7 +184,13 @@ class AuditLog:
         if not self.path.exists():
             return
         with self.path.open("rb") as handle:
-            yield from enumerate(handle, start=1)
+            # A shared lock: never read an entry that another thread is half-way appending.
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            try:
+                lines = handle.readlines()
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        yield from enumerate(lines, start=1)
 
     def _last_entry(self, descriptor: int) -> dict[str, object] | None:
         size = os.fstat(descriptor).st_size

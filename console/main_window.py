@@ -16,17 +16,21 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QTabWidget,
     QWidget,
 )
 
 from connectors.paths import config_dir
 from console import __version__, theme
+from console.analysis.tab import AnalysisTab
 from console.live.collection import Collector
 from console.live.history import HistoryLoader
+from console.live.insights import install_insights
 from console.live.retention import RetentionScheduler
 from console.live.session import LiveSession
 from console.settings import Settings, save_settings
@@ -101,13 +105,17 @@ class MainWindow(QMainWindow):
             defer_charts=defer_charts,
         )
         self._charts_deferred = defer_charts
-        self.add_workspace("Live", self.live)
+        self.add_workspace("Live", self.live, scrollable=False)
 
         self.hosts = HostListModel(self)
         self.host_list = HostListView(self.hosts)
         self.host_list.host_selected.connect(self.live.set_host)
         hosts_dock = self.add_panel("Hosts", self.host_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.resizeDocks([hosts_dock], [170], Qt.Orientation.Horizontal)  # charts get the room
+        self.analysis = AnalysisTab(self.pool)
+        self.add_workspace("Analysis", self.analysis, scrollable=False)
+        self.insights = install_insights(self)  # forecast bar (menu corner), anomaly dock
+        self.workspaces: list[QWidget] = []  # Plans, What-if: see _install_workspaces
 
         self.status = StatusBarView(self)
         self.setStatusBar(self.status)
@@ -120,6 +128,14 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.apply_theme(settings.theme)
+        # Plans and What-if import pyqtgraph and the engines: built after the first paint,
+        # and after the status bar exists (their notifications go there).
+        if defer_charts:
+            self.live.charts_ready.connect(
+                self._install_workspaces, Qt.ConnectionType.SingleShotConnection
+            )
+        else:
+            self._install_workspaces()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self.resize(1280, 820)
         self.restore_window_state()
@@ -131,8 +147,26 @@ class MainWindow(QMainWindow):
 
     # -- assembly ----------------------------------------------------------------------
 
-    def add_workspace(self, title: str, widget: QWidget) -> int:
-        return self.tabs.addTab(widget, title)
+    def add_workspace(self, title: str, widget: QWidget, scrollable: bool = True) -> int:
+        """Add a tab. A scrollable workspace scrolls when the window is narrower than its
+        controls, so no workspace can force the whole window wider than the screen."""
+        page = widget
+        if scrollable:
+            page = QScrollArea()
+            page.setWidget(widget)
+            page.setWidgetResizable(True)
+            page.setFrameShape(QFrame.Shape.NoFrame)
+        return self.tabs.addTab(page, title)
+
+    def workspace_at(self, index: int) -> QWidget:
+        page = self.tabs.widget(index)
+        return page.widget() if isinstance(page, QScrollArea) else page
+
+    def show_workspace(self, widget: QWidget) -> None:
+        for index in range(self.tabs.count()):
+            if self.workspace_at(index) is widget:
+                self.tabs.setCurrentIndex(index)
+                return
 
     def add_panel(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -208,6 +242,10 @@ class MainWindow(QMainWindow):
             theme.apply_to_application(app, chosen)
         self.live.apply_theme(chosen)
         self.status.apply_theme(chosen)
+        self.analysis.apply_theme(chosen)
+        self.insights.apply_theme(chosen)
+        for workspace in self.workspaces:
+            workspace.apply_theme(chosen)  # type: ignore[attr-defined]
         self.current_theme = chosen
         return chosen
 
@@ -293,6 +331,20 @@ class MainWindow(QMainWindow):
         stored.setValue("perCore", self.per_core_action.isChecked())
         stored.sync()
 
+    @Slot()
+    def _install_workspaces(self) -> None:
+        from console.fleet import install_fleet
+        from console.plans import install_plans
+        from console.replay import install_replay
+
+        self.plans = install_plans(self)
+        self.whatif = install_replay(self)
+        install_fleet(self)  # sets self.fleet: Fleet tab, Connections panel, poller
+        self.workspaces = [self.plans, self.whatif]
+        current = getattr(self, "current_theme", None)  # unset while __init__ runs
+        for workspace in self.workspaces if current is not None else ():
+            workspace.apply_theme(current)  # type: ignore[attr-defined]
+
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         """Stop every worker (bounded). Safe to call more than once."""
         self.stats_timer.stop()
@@ -300,6 +352,12 @@ class MainWindow(QMainWindow):
         ok = self.session.stop(timeout_s)
         ok = self.history.shutdown(timeout_s) and ok
         ok = self.retention.shutdown(timeout_s) and ok
+        ok = self.insights.shutdown(timeout_s) and ok
+        ok = self.analysis.shutdown(timeout_s) and ok
+        for workspace in self.workspaces:
+            ok = workspace.shutdown(timeout_s) and ok  # type: ignore[attr-defined]
+        if hasattr(self, "fleet"):
+            ok = self.fleet.shutdown(timeout_s) and ok
         return self.pool.waitForDone(int(timeout_s * 1000)) and ok
 
     def event(self, event: QEvent) -> bool:

@@ -7,7 +7,7 @@ call into MainWindow. With no targets configured, the demo target runs at 60x in
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from connectors.audit import AuditLog
 from console.notify import Notifications
@@ -41,13 +41,10 @@ def build_plans(window: QMainWindow, audit: AuditLog | None = None) -> PlansWork
     return workspace
 
 
-def install_plans(window: QMainWindow) -> None:
-    """Add the Plans tab to ``window`` and start the plan loop."""
+def install_plans(window: QMainWindow) -> PlansWorkspace:
+    """Add the Plans tab to ``window`` and start the plan loop; the window shuts it down."""
     workspace = build_plans(window)
     window.add_workspace("Plans", workspace)  # type: ignore[attr-defined]
-    window.plans = workspace  # type: ignore[attr-defined]
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(workspace.shutdown)
     workspace.controller.start()
     workspace.audit.refresh()
+    return workspace

@@ -41,8 +41,7 @@ class PlanChart(QWidget):
             axisItems={"bottom": pg.DateAxisItem(utcOffset=0), "left": UnitAxisItem(unit)},
         )
         plot = self.plot_widget.getPlotItem()
-        plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-        plot.addLegend(offset=(10, 5), labelTextColor=theme.chart_foreground)
+        self.legend = plot.addLegend(offset=(10, 5))
         # Invisible (not absent) pens: a PlotDataItem without a pen hides its curve, and
         # FillBetweenItem fills between the curves.
         hidden = pg.mkPen((0, 0, 0, 0))
@@ -65,11 +64,26 @@ class PlanChart(QWidget):
         self.planned = plot.plot(
             pen=pg.mkPen(PLANNED, width=2), stepMode="center", name="planned capacity"
         )
-        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.muted, width=1))
+        self.now_line = pg.InfiniteLine(angle=90)
         plot.addItem(self.now_line)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: themes.Theme) -> None:
+        plot = self.plot_widget.getPlotItem()
+        self.plot_widget.setBackground(theme.chart_background)
+        plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.chart_foreground, width=1))
+            axis.setTextPen(pg.mkPen(theme.chart_foreground))
+        plot.titleLabel.setText(plot.titleLabel.text, color=theme.chart_foreground)
+        self.legend.setLabelTextColor(theme.chart_foreground)
+        for _, label in self.legend.items:
+            label.setText(label.text, color=theme.chart_foreground)
+        self.now_line.setPen(pg.mkPen(theme.muted, width=1))
 
     def show_plan(
         self,
@@ -81,7 +95,8 @@ class PlanChart(QWidget):
         title: str = "",
     ) -> None:
         """Draw one target's state; ``history`` has ``demand`` and ``capacity`` columns."""
-        self.plot_widget.getPlotItem().setTitle(title)
+        plot = self.plot_widget.getPlotItem()
+        plot.setTitle(title, color=plot.titleLabel.opts.get("color"))
         shown = history[history.index >= history.index[-1] - HISTORY_SHOWN]
         x = _seconds(shown.index)
         self.demand.setData(x, shown["demand"].to_numpy(float))

@@ -25,6 +25,7 @@ from console.plans.plan_list import PlanListModel, PlanListView
 from console.plans.policy_editor import MODE_LABELS, PolicyEditor
 from console.plans.target_dialog import AsgTargetDialog
 from console.plans.targets import DEMO_SPEEDS, TargetConfig, TargetRuntime, save_targets
+from console.theme import Theme
 from models.planning import Plan, PlanState, TargetMode
 
 
@@ -246,6 +247,9 @@ class PlansWorkspace(QWidget):
             save_targets([r.config for r in self.controller.runtimes.values()])
         except OSError as error:
             self.controller.notifier.report("Plans", f"cannot save targets: {error.strerror}")
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.chart.apply_theme(theme)
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         self.clock_timer.stop()

@@ -60,6 +60,9 @@ class LiveWorkspace(QWidget):
         self._pass_total = 0
         self._last_request = 0.0
         self._history_window: TimeWindow | None = None
+        # Room right of "now" for overlays that look ahead (forecast bands, set by
+        # console.live.insights); live_bounds() caps it at a quarter of the window.
+        self.lookahead_s = 0.0
 
         self.specs = tuple(specs)
         self.panel: ChartPanel | None = None
@@ -132,6 +135,12 @@ class LiveWorkspace(QWidget):
     def uses_store(self, window: TimeWindow) -> bool:
         return not window.live or window.seconds > MEMORY_SECONDS
 
+    def live_bounds(self) -> tuple[float, float]:
+        """The live window's time range, extended by the lookahead."""
+        window = self.bar.current
+        start, end = window.bounds()
+        return start, end + min(self.lookahead_s, window.seconds / 4)
+
     @Slot()
     def redraw(self) -> None:
         """One timer tick: start a pass when new samples arrived, then update one chart."""
@@ -148,7 +157,7 @@ class LiveWorkspace(QWidget):
                 return  # nothing new: skip the repaint
             self._pending = list(self.panel.charts)
             self._pass_total = self.buffers.total_samples
-        start, end = window.bounds()
+        start, end = self.live_bounds()
         self.panel.show_live_chart(self._pending.pop(0), self.buffers, self.host, start, end)
         if not self._pending:
             self._drawn_total = self._pass_total
@@ -163,7 +172,7 @@ class LiveWorkspace(QWidget):
         if self.paused or self.host is None or self.uses_store(self.bar.current):
             self.redraw()
             return
-        start, end = self.bar.current.bounds()
+        start, end = self.live_bounds()
         self.panel.show_live(self.buffers, self.host, start, end)
         self._drawn_total = self.buffers.total_samples
         self.redraws += 1
@@ -227,7 +236,7 @@ class LiveWorkspace(QWidget):
     def _on_pause_toggled(self, paused: bool) -> None:
         if paused and self._pending and self.host is not None and self.panel is not None:
             # Finish the pass in progress so the frozen frame is consistent across charts.
-            start, end = self.bar.current.bounds()
+            start, end = self.live_bounds()
             for key in self._pending:
                 self.panel.show_live_chart(key, self.buffers, self.host, start, end)
             self._pending = []

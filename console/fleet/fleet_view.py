@@ -1,0 +1,97 @@
+"""The Fleet tab: a filter box, a group-by combo and the hosts table (model/view, no per-row widgets)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.fleet.fleet_model import GROUP_BY, HOST_ROLE, SPARK, FleetModel
+from console.fleet.sparkline_delegate import SparklineDelegate
+
+
+class FleetView(QWidget):
+    host_selected = Signal(str)
+
+    def __init__(self, model: FleetModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter hosts, sources, tags, status…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(model.set_filter)
+        self.group_combo = QComboBox()
+        for mode in GROUP_BY:
+            self.group_combo.addItem("No grouping" if mode == "none" else f"Group by {mode}", mode)
+        self.group_combo.currentIndexChanged.connect(
+            lambda _: model.set_group_by(self.group_combo.currentData())
+        )
+        self.count_label = QLabel()
+
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        # Fixed row heights: the view never measures 1,000 rows to lay them out.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setDefaultSectionSize(88)
+        self.table.setColumnWidth(0, 190)
+        self.table.setColumnWidth(3, 170)  # "refused · retrying in 12 s" fits
+        self.table.setColumnWidth(SPARK, 130)
+        self.delegate = SparklineDelegate(self.table)
+        self.table.setItemDelegateForColumn(SPARK, self.delegate)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.doubleClicked.connect(self._emit_host)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._emit_host(current)
+        )
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.group_combo)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        model.rowsInserted.connect(self._update_count)
+        model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_edit.setText(text)
+
+    def set_group_by(self, mode: str) -> None:
+        self.group_combo.setCurrentIndex(GROUP_BY.index(mode))
+
+    def visible_hosts(self) -> list[str]:
+        """Hosts in display order (after filter, sort and grouping)."""
+        return self.model.visible_hosts()
+
+    def _emit_host(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.host_selected.emit(index.data(HOST_ROLE))
+
+    def _update_count(self, *_: object) -> None:
+        shown, total = self.model.rowCount(), self.model.state.row_count
+        self.count_label.setText(
+            f"{shown} of {total} hosts" if shown != total else f"{total} hosts"
+        )
