@@ -42,9 +42,15 @@ def store_webhook_url(url: str | None) -> None:
 
 
 def webhook_url() -> str | None:
+    """The configured webhook URL, or None (also when this machine has no keyring:
+    the URL is a secret and can only have been stored in one)."""
     import keyring
+    from keyring.errors import KeyringError
 
-    return keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+    try:
+        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+    except KeyringError:
+        return None
 
 
 def slack_payload(text: str) -> bytes:

@@ -79,3 +79,13 @@ def test_url_lives_in_the_keyring_not_in_files_or_logs(server, caplog):
 def test_refuses_a_url_that_is_not_http():
     with pytest.raises(WebhookError):
         store_webhook_url("file:///etc/passwd")
+
+
+def test_no_keyring_backend_means_no_webhook_not_an_error() -> None:
+    import keyring
+    from keyring.backends.fail import Keyring as NoBackend
+
+    from connectors.webhook import webhook_url
+
+    keyring.set_keyring(NoBackend())  # the conftest fixture restores the previous one
+    assert webhook_url() is None

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStatusBar, QWidget
 
 from console.theme import Theme
 from console.views.units import format_bytes
@@ -29,6 +29,9 @@ class StatusBarView(QStatusBar):
         self.error_label = ClickableLabel("")
         self.error_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.error_label.clicked.connect(self.show_error_details)
+        # A long error is cut here (full text in the tooltip and on click), never
+        # allowed to widen the window past the screen.
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.addWidget(self.error_label, 1)
         self.addPermanentWidget(self.rate_label)
         self.addPermanentWidget(self.store_label)
