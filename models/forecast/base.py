@@ -10,7 +10,7 @@ whose names end in ``_``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Protocol, Self, runtime_checkable
 
@@ -86,6 +86,18 @@ class Forecast:
             self, "upper", MappingProxyType({k: _frozen(v) for k, v in self.upper.items()})
         )
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+    def floored(self, floor: float) -> Forecast:
+        """The same forecast with nothing below ``floor`` (a count or a rate is never negative).
+
+        Clipping is monotone, so intervals stay nested; and since the truth is never below
+        the floor, coverage cannot drop."""
+        return replace(
+            self,
+            mean=np.maximum(self.mean, floor),
+            lower={k: np.maximum(v, floor) for k, v in self.lower.items()},
+            upper={k: np.maximum(v, floor) for k, v in self.upper.items()},
+        )
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         # MappingProxyType does not pickle; process pools need to send forecasts back.

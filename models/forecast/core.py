@@ -137,7 +137,7 @@ class BaseForecaster:
             )
         mean = self.predict_mean(horizon, exog)
         offsets = self.calibrator_.offsets(levels, horizon, scale_hint=self.scale_)
-        return Forecast(
+        forecast = Forecast(
             timestamps=future_timestamps(self.last_timestamp, self.step_, horizon),
             mean=mean,
             lower={level: mean + offsets[level][0] for level in levels},
@@ -145,6 +145,7 @@ class BaseForecaster:
             model=self.name,
             details=self.describe(),
         )
+        return forecast.floored(0.0) if never_negative(self.prepared_) else forecast
 
     def predict_mean(self, horizon: int, exog: pd.DataFrame | None = None) -> np.ndarray:
         """Only the point forecast (cheaper: used by backtests)."""
@@ -308,3 +309,8 @@ class BaseForecaster:
         if len(block) < horizon:
             block = np.vstack([block, np.repeat(self.exog_[-1:], horizon - len(block), axis=0)])
         return block
+
+
+def never_negative(prepared: PreparedSeries) -> bool:
+    """A series that was never below zero (requests, bytes, percentages) stays so."""
+    return bool(np.min(prepared.values) >= 0)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.forecast.base import DEFAULT_LEVELS, Forecast, check_levels, future_timestamps
-from models.forecast.core import BaseForecaster
+from models.forecast.core import BaseForecaster, never_negative
 from models.forecast.intervals import ResidualCalibrator
 
 
@@ -67,7 +67,7 @@ class Ensemble:
         mean = self.predict_mean(horizon, exog)
         offsets = self.calibrator_.offsets(levels, horizon, scale_hint=self.scale_)
         first = self.members[0]
-        return Forecast(
+        forecast = Forecast(
             timestamps=future_timestamps(self.last_timestamp, first.step_, horizon),
             mean=mean,
             lower={level: mean + offsets[level][0] for level in levels},
@@ -75,6 +75,7 @@ class Ensemble:
             model=self.name,
             details={**first.describe(), "members": [m.name for m in self.members]},
         )
+        return forecast.floored(0.0) if never_negative(first.prepared_) else forecast
 
     def update(
         self, new_values: Sequence[float] | np.ndarray, exog: pd.DataFrame | None = None
