@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 from connectors.paths import default_store_path
 from console import __version__
 from console.cli.errors import UsageError
+from console.gc_guard import GuiThreadCollector
 from console.main_window import MainWindow
 from console.settings import load_settings
 from console.workers import one_line
@@ -55,6 +56,7 @@ def run_app(args: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("headroom")
     app.setFont(QFont("DejaVu Sans", 10))
+    collector = GuiThreadCollector(app)  # Qt objects must never be freed by a worker's GC
 
     loaded = load_settings()
     settings = loaded.settings
@@ -79,6 +81,7 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     code = app.exec()
     window.shutdown()
+    collector.stop()
     if smoke is not None:
         return smoke.result(code)
     return code

@@ -3,6 +3,7 @@ fails any test leaving collection threads, store writers or pool workers running
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
@@ -17,6 +18,23 @@ from console.settings import Settings
 from models.samples import Sample
 
 WORKER_GRACE_S = 3.0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gc_on_the_gui_thread(qapp) -> Iterator[None]:
+    """As in the application (console.gc_guard): cyclic garbage, which may hold Qt
+    objects from earlier tests, is collected on the GUI thread, never by a worker."""
+    from console.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test() -> Iterator[None]:
+    yield
+    gc.collect()  # windows closed by this test are freed here, on the GUI thread
 
 
 class SyntheticCollector:

@@ -1,0 +1,37 @@
+"""Cyclic garbage is collected on the GUI thread, not by whichever thread allocates."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from PySide6.QtCore import QObject
+
+from console.gc_guard import GuiThreadCollector
+
+
+def test_automatic_collection_is_off_and_the_timer_collects(qtbot) -> None:
+    enabled_before = gc.isenabled()
+    guard = GuiThreadCollector()
+    try:
+        assert not gc.isenabled()
+        freed_on: list[str] = []
+
+        class Cycle(QObject):
+            def __init__(self) -> None:
+                super().__init__()
+                self.me = self  # a reference cycle: only the cyclic collector frees it
+
+            def __del__(self) -> None:
+                freed_on.append(threading.current_thread().name)
+
+        Cycle()
+        # Allocate from a worker past every threshold: it must not collect there.
+        threading.Thread(target=lambda: [[] for _ in range(200_000)], name="worker").start()
+        for _ in range(int(gc.get_threshold()[0]) + 10):
+            [[]]  # noqa: B018 - allocations that count towards the threshold
+        qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)
+        assert freed_on == [threading.main_thread().name]
+    finally:
+        guard.stop()
+    assert gc.isenabled() == enabled_before
