@@ -26,12 +26,14 @@ def test_automatic_collection_is_off_and_the_timer_collects(qtbot) -> None:
                 freed_on.append(threading.current_thread().name)
 
         Cycle()
-        # Allocate from a worker past every threshold: it must not collect there.
-        threading.Thread(target=lambda: [[] for _ in range(200_000)], name="worker").start()
-        for _ in range(int(gc.get_threshold()[0]) + 10):
-            [[]]  # noqa: B018 - allocations that count towards the threshold
+        # Live allocations past every threshold, from a worker: it must not collect there.
+        worker = threading.Thread(target=lambda: [[] for _ in range(200_000)], name="worker")
+        worker.start()
+        worker.join(10)
+        kept = [[] for _ in range(gc.get_threshold()[0] + 10)]  # past gen-0's threshold
         qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)
         assert freed_on == [threading.main_thread().name]
+        del kept
     finally:
         guard.stop()
     assert gc.isenabled() == enabled_before
