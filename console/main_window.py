@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.add_workspace("Analysis", self.analysis, scrollable=False)
         self.insights = install_insights(self)  # forecast bar (menu corner), anomaly dock
         self.workspaces: list[QWidget] = []  # Plans, What-if: see _install_workspaces
+        self._shut_down = False
 
         self.status = StatusBarView(self)
         self.setStatusBar(self.status)
@@ -128,12 +129,14 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.apply_theme(settings.theme)
-        # Plans and What-if import pyqtgraph and the engines: built after the first paint,
+        # Plans, What-if and Fleet import the engines: built once live data is on screen,
         # and after the status bar exists (their notifications go there).
         if defer_charts:
-            self.live.charts_ready.connect(
+            # After the first live frame (or 3 s without one): live data comes first.
+            self.live.frame_drawn.connect(
                 self._install_workspaces, Qt.ConnectionType.SingleShotConnection
             )
+            QTimer.singleShot(3000, self._install_workspaces)
         else:
             self._install_workspaces()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
@@ -333,6 +336,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _install_workspaces(self) -> None:
+        if self.workspaces or self._shut_down:
+            return  # already installed (the first-frame signal and the timer both call)
         from console.fleet import install_fleet
         from console.plans import install_plans
         from console.replay import install_replay
@@ -347,6 +352,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         """Stop every worker (bounded). Safe to call more than once."""
+        self._shut_down = True
         self.stats_timer.stop()
         self.live.shutdown()
         ok = self.session.stop(timeout_s)
