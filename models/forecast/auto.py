@@ -10,6 +10,12 @@ must beat the current choice by ``margin`` (2 %) to replace it. The mean of the 
 (:mod:`models.forecast.ensemble`); ``combine=1`` turns that off. Candidates that fell back to seasonal naive during fitting are
 scored like any other (they are then simply a second naive). The scores are kept in
 ``scores_`` and in ``Forecast.details["scores"]``.
+
+Between refits the choice stays current (:mod:`models.forecast.online`): ``update`` keeps
+scoring every candidate's forecasts on the arriving points and switches to another
+candidate when its recent error is lower by ``switch_margin`` (20 %). Candidates other
+than the one in use catch up on new points only every few points, when they are scored,
+so tracking costs little. With exogenous input only the chosen model is updated.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ import pandas as pd
 from models.evaluation.metrics import mae, rmse, seasonal_scale, smape, wape
 from models.forecast.base import DEFAULT_LEVELS, Forecast, NotFitted, check_levels
 from models.forecast.core import DEFAULT_CALIBRATION_ORIGINS, BaseForecaster
-from models.forecast.ensemble import Ensemble, combinable
+from models.forecast.ensemble import Ensemble, combinable, effective_calibrator
 from models.forecast.intervals import ResidualCalibrator
+from models.forecast.online import OnlineScores, prior_mae
 from models.forecast.prepare import PreparedSeries, prepare
 from models.forecast.registry import FULL_CANDIDATES, make_model
 from models.forecast.seasonality import detect_seasonality
@@ -40,7 +47,7 @@ class UnknownMetric(ValueError):
 
 def backtest_score(model: BaseForecaster | Ensemble, metric: str, scale: float) -> float:
     """Score of ``model`` on its own fit-time rolling-origin errors (lower is better)."""
-    calibrator = model.calibrator_ if model.fallback_ is None else model.fallback_.calibrator_
+    calibrator = effective_calibrator(model)
     errors, actuals = calibrator.errors, calibrator.actuals
     if errors.size == 0 or actuals is None or not np.isfinite(errors).any():
         return float("inf")
@@ -67,6 +74,7 @@ class AutoForecaster:
         seed: int = 0,
         margin: float = 0.02,
         combine: int = 3,
+        switch_margin: float | None = 0.2,
     ) -> None:
         if metric not in METRICS:
             raise UnknownMetric(metric)
@@ -78,6 +86,7 @@ class AutoForecaster:
         self.seed = seed
         self.margin = margin
         self.combine = combine  # also try the mean of the best ``combine`` candidates
+        self.switch_margin = switch_margin  # None: keep the fit-time choice until refit
 
     def fit(self, series: pd.Series, exog: pd.DataFrame | None = None) -> Self:
         return self.fit_prepared(prepare(series), exog)
@@ -103,6 +112,8 @@ class AutoForecaster:
         self._add_ensemble(scale)
         self.chosen_ = self._choose()
         self.model_ = self.models_[self.chosen_]
+        self.switches_ = 0
+        self._start_online()
         return self
 
     def _add_ensemble(self, scale: float) -> None:
@@ -159,8 +170,64 @@ class AutoForecaster:
     def update(
         self, new_values: Sequence[float] | np.ndarray, exog: pd.DataFrame | None = None
     ) -> Self:
-        self._model().update(new_values, exog)
+        model = self._model()
+        if exog is not None or self.online_ is None:
+            self.online_ = None  # exogenous input: only the chosen model follows the data
+            model.update(new_values, exog)
+            return self
+        new = np.asarray(new_values, dtype=float).ravel()
+        self.online_.observe(new)
+        self._backlog.extend(new.tolist())
+        self._catch_up(model)
+        if self.online_.position - self._scored_at >= self._stride:
+            self._score_all()
         return self
+
+    # -- keeping the choice current ------------------------------------------------------
+
+    def _start_online(self) -> None:
+        base = [m for m in self.models_.values() if not isinstance(m, Ensemble)]
+        if self.switch_margin is None or len(self.models_) < 2:
+            self.online_: OnlineScores | None = None
+            return
+        horizon = self.calibrator_.errors.shape[1] or 1
+        priors = {
+            name: prior_mae(effective_calibrator(m).errors, horizon)
+            for name, m in self.models_.items()
+        }
+        self.online_ = OnlineScores(priors, horizon, half_life=max(2 * horizon, 24))
+        self._stride = max(1, horizon // 3)
+        self._backlog: list[float] = []  # points since the fit
+        self._consumed = {id(m): 0 for m in base}
+        self._score_all()
+
+    def _catch_up(self, model: BaseForecaster | Ensemble) -> None:
+        """Feed ``model`` (or an ensemble's members) the points it has not seen yet."""
+        for member in model.members if isinstance(model, Ensemble) else [model]:
+            done = self._consumed[id(member)]
+            if done < len(self._backlog):
+                member.update(self._backlog[done:])
+                self._consumed[id(member)] = len(self._backlog)
+
+    def _score_all(self) -> None:
+        assert self.online_ is not None
+        horizon = self.online_.horizon
+        forecasts: dict[str, np.ndarray] = {}
+        for name, model in self.models_.items():
+            if not isinstance(model, Ensemble):
+                self._catch_up(model)
+                forecasts[name] = model.predict_mean(horizon)
+        for name, model in self.models_.items():
+            if isinstance(model, Ensemble):
+                by_id = {id(m): forecasts[n] for n, m in self.models_.items() if n in forecasts}
+                forecasts[name] = np.mean([by_id[id(m)] for m in model.members], axis=0)
+        self.online_.record(forecasts)
+        self._scored_at = self.online_.position
+        assert self.switch_margin is not None
+        best = self.online_.better(self.chosen_, self.switch_margin)
+        if best != self.chosen_:
+            self.chosen_, self.model_ = best, self.models_[best]
+            self.switches_ += 1
 
     @property
     def last_timestamp(self) -> pd.Timestamp:
@@ -169,8 +236,7 @@ class AutoForecaster:
     @property
     def calibrator_(self) -> ResidualCalibrator:
         """The calibration of the chosen model (of its fallback if it fell back)."""
-        model = self._model()
-        return model.calibrator_ if model.fallback_ is None else model.fallback_.calibrator_
+        return effective_calibrator(self._model())
 
     def _model(self) -> BaseForecaster | Ensemble:
         if not hasattr(self, "model_"):

@@ -20,7 +20,7 @@ from models.forecast.core import BaseForecaster, never_negative
 from models.forecast.intervals import ResidualCalibrator
 
 
-def effective_calibrator(model: BaseForecaster) -> ResidualCalibrator:
+def effective_calibrator(model: BaseForecaster | Ensemble) -> ResidualCalibrator:
     """The calibration that describes ``model``'s forecasts (its fallback's if it fell back)."""
     return model.calibrator_ if model.fallback_ is None else model.fallback_.calibrator_
 
