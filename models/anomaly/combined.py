@@ -17,6 +17,12 @@ surprises once it has been alive (scored above 0) for ``warmup`` points of its o
 a seasonal band that starts scoring after its first full day has no past maximum
 yet, and without this every one of its first scores would read as unprecedented.
 
+Window lengths are set in time and turned into rows once the spacing of the data is
+known (from its first ``RESOLVE_POINTS`` points, see :func:`components_for_step`): a
+day of baseline at 5-minute resolution is 288 points, at 1-second resolution it is
+capped at ``MAX_BASELINE_ROWS``, and it is never fewer than ``MIN_BASELINE_ROWS`` points,
+which robust statistics need. Scores stay 0 until then (the warm-up is longer anyway).
+
 ``strength`` is the sustained counterpart for incident tracking: how far each
 component is beyond its own alert level, whatever the recent past, in [0, 1].
 """
@@ -50,6 +56,13 @@ MEMORY_SECONDS = WEEK
 MEMORY_ROWS = 10_000
 # Below these a component is never "surprising", however quiet its recent past was.
 MIN_RAW = {"flatline": 1.0}
+# Baselines cover a day (one daily cycle), within these row bounds (statistics, cost).
+BASELINE_SECONDS = DAY
+MIN_BASELINE_ROWS, MAX_BASELINE_ROWS = 288, 5_000
+# A level shift or flatline must last an hour to count, within these row bounds.
+RECENT_SECONDS = 3_600.0
+MIN_RECENT_ROWS, MAX_RECENT_ROWS = 12, 120
+RESOLVE_POINTS = 8  # finite points whose spacing sets the windows in rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +72,34 @@ class CombinedScores:
     components: dict[str, np.ndarray]  # raw score of each component
 
 
-def default_components(window: int = 288, refresh: int = 16) -> dict[str, UnivariateDetector]:
-    """The standard set. ``window`` points of trailing baseline, refreshed every ``refresh``."""
+def default_components(
+    window: int = 288, refresh: int = 16, recent: int = 12
+) -> dict[str, UnivariateDetector]:
+    """The standard set. ``window`` points of trailing baseline, refreshed every ``refresh``;
+    level shifts and flat runs count from ``recent`` points."""
     return {
         "robust_z": RobustZScore(window, refresh),
         "seasonal_day": SeasonalBandDetector(DAY, 1800.0, window=window, refresh=refresh),
         "seasonal_week": SeasonalBandDetector(WEEK, 3600.0, window=window, refresh=refresh),
-        "level_shift": LevelShiftDetector(recent=12, reference=window, refresh=refresh),
-        "flatline": FlatlineDetector(min_run=12),
+        "level_shift": LevelShiftDetector(recent=recent, reference=window, refresh=refresh),
+        "flatline": FlatlineDetector(min_run=recent),
     }
+
+
+def rows_for(seconds: float, step: float, low: int, high: int) -> int:
+    """``seconds`` of data at one point every ``step`` seconds, within [low, high] rows
+    (``low`` when the spacing is unknown)."""
+    if not step > 0:
+        return low
+    return int(np.clip(round(seconds / step), low, high))
+
+
+def components_for_step(step: float) -> dict[str, UnivariateDetector]:
+    """The standard set with its windows sized for data ``step`` seconds apart."""
+    window = rows_for(BASELINE_SECONDS, step, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS)
+    recent = rows_for(RECENT_SECONDS, step, MIN_RECENT_ROWS, MAX_RECENT_ROWS)
+    # Refreshing every 1/18 of the window keeps the cost per point the same at any size.
+    return default_components(window=window, refresh=max(1, window // 18), recent=recent)
 
 
 class CombinedDetector(StatefulMixin):
@@ -76,26 +108,41 @@ class CombinedDetector(StatefulMixin):
     def __init__(
         self,
         memory: int = MEMORY_ROWS,
-        warmup: int = 288,
+        warmup: int | None = None,
         components: dict[str, UnivariateDetector] | None = None,
         alert_levels: dict[str, float] | None = None,
         memory_seconds: float = MEMORY_SECONDS,
     ) -> None:
+        """``warmup`` rows (default: the baseline window); ``components`` given explicitly
+        are used as they are, otherwise the standard set is sized to the data's spacing."""
         self.memory = memory
         self.memory_seconds = memory_seconds
         self.warmup = warmup
-        self.components = components if components is not None else default_components()
+        self.sized_to_data = components is None
+        self.components = components if components is not None else components_for_step(0.0)
         self.alert_levels = {**ALERT_LEVELS, **(alert_levels or {})}
         self.reset()
 
     def reset(self) -> None:
+        self.step_: float | None = None if self.sized_to_data else 0.0  # None: not sized yet
+        if self.sized_to_data:
+            self.components = components_for_step(0.0)
         for detector in self.components.values():
             detector.reset()
+        self.held_values_ = np.empty(0)  # points waiting for the spacing to be known
+        self.held_times_ = np.empty(0)
         self.past_max_ = {
             name: TimedTrailingMax(self.memory_seconds, self.memory) for name in self.components
         }
         self.seen_ = 0  # finite points so far
         self.live_ = dict.fromkeys(self.components, 0)  # finite points since first score > 0
+
+    @property
+    def warmup_rows(self) -> int:
+        """Points before anything is reported: ``warmup``, or one baseline window."""
+        if self.warmup is not None:
+            return self.warmup
+        return rows_for(BASELINE_SECONDS, self.step_ or 0.0, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS)
 
     def _live_for(self, name: str, component: np.ndarray, finite: np.ndarray) -> np.ndarray:
         """Finite points since the component first scored above 0, up to each point."""
@@ -111,6 +158,9 @@ class CombinedDetector(StatefulMixin):
 
     def set_state(self, state: dict[str, object]) -> None:
         state = dict(state)
+        step = state.get("step_")
+        if self.sized_to_data and isinstance(step, float):
+            self.components = components_for_step(step)
         for name, component_state in dict(state.pop("components_")).items():  # type: ignore[call-overload]
             self.components[name].set_state(component_state)
         super().set_state(state)
@@ -126,6 +176,34 @@ class CombinedDetector(StatefulMixin):
     ) -> CombinedScores:
         values = np.asarray(values, dtype=float)
         timestamps = np.zeros(len(values)) if timestamps is None else np.asarray(timestamps, float)
+        if self.step_ is None:
+            return self._size_then_score(values, timestamps)
+        return self._score_sized(values, timestamps)
+
+    def _size_then_score(self, values: np.ndarray, timestamps: np.ndarray) -> CombinedScores:
+        """Hold points until ``RESOLVE_POINTS`` finite ones give the spacing, then size the
+        components and score everything held. Held points score 0 (as they did when fed)."""
+        held = len(self.held_values_)
+        values = np.concatenate([self.held_values_, values])
+        timestamps = np.concatenate([self.held_times_, timestamps])
+        finite = np.flatnonzero(np.isfinite(values))
+        if len(finite) < RESOLVE_POINTS:
+            self.held_values_, self.held_times_ = values, timestamps
+            return _silent(len(values) - held, self.components)
+        first = timestamps[finite[:RESOLVE_POINTS]]
+        self.step_ = max(float(np.median(np.diff(first))), 0.0)
+        self.components = components_for_step(self.step_)
+        self.held_values_, self.held_times_ = np.empty(0), np.empty(0)
+        result = self._score_sized(values, timestamps)
+        sized_at = finite[RESOLVE_POINTS - 1]  # points before it were answered while held
+        keep = slice(held, None)
+        return CombinedScores(
+            _zero_before(result.score, sized_at)[keep],
+            _zero_before(result.strength, sized_at)[keep],
+            {name: _zero_before(raw, sized_at)[keep] for name, raw in result.components.items()},
+        )
+
+    def _score_sized(self, values: np.ndarray, timestamps: np.ndarray) -> CombinedScores:
         finite = np.isfinite(values)
         surprise = np.zeros(len(values))
         strength = np.zeros(len(values))
@@ -141,13 +219,24 @@ class CombinedDetector(StatefulMixin):
             ratio = np.where(component >= MIN_RAW.get(name, 0.0), ratio, 0.0)
             # A component that has just come alive (a seasonal bin after its first cycles)
             # has no past worth comparing with: it only surprises after ``warmup`` live points.
-            ratio = np.where(self._live_for(name, component, finite) > self.warmup, ratio, 0.0)
+            ratio = np.where(self._live_for(name, component, finite) > self.warmup_rows, ratio, 0.0)
             surprise = np.maximum(surprise, ratio)
             level = self.alert_levels.get(name, 1.0)
             strength = np.maximum(strength, component / (component + level))
         # Baselines learnt from a handful of points are noise: stay silent while warming up.
         order = self.seen_ + np.cumsum(finite)
         self.seen_ = int(order[-1]) if len(order) else self.seen_
-        warm = finite & (order > self.warmup)
+        warmup = self.warmup_rows
+        warm = finite & (order > warmup)
         score = np.where(warm, surprise / (1.0 + surprise), 0.0)
         return CombinedScores(score, np.where(warm, strength, 0.0), raw)
+
+
+def _silent(n: int, components: dict[str, UnivariateDetector]) -> CombinedScores:
+    return CombinedScores(np.zeros(n), np.zeros(n), {name: np.zeros(n) for name in components})
+
+
+def _zero_before(scores: np.ndarray, position: int) -> np.ndarray:
+    scores = scores.copy()
+    scores[:position] = 0.0
+    return scores
