@@ -131,12 +131,13 @@ class MainWindow(QMainWindow):
         self.apply_theme(settings.theme)
         # Plans, What-if and Fleet import the engines: built once live data is on screen,
         # and after the status bar exists (their notifications go there).
+        self._preload: Task | None = None
         if defer_charts:
             # After the first live frame (or 3 s without one): live data comes first.
             self.live.frame_drawn.connect(
-                self._install_workspaces, Qt.ConnectionType.SingleShotConnection
+                self._preload_workspaces, Qt.ConnectionType.SingleShotConnection
             )
-            QTimer.singleShot(3000, self._install_workspaces)
+            QTimer.singleShot(3000, self._preload_workspaces)
         else:
             self._install_workspaces()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
@@ -335,6 +336,17 @@ class MainWindow(QMainWindow):
         stored.sync()
 
     @Slot()
+    def _preload_workspaces(self) -> None:
+        """Import the engines behind Plans, What-if and Fleet in a worker (seconds of
+        pandas, statsmodels, scikit-learn and boto3 that would freeze the window), then
+        build the workspaces here, from modules already loaded."""
+        if self._preload is not None or self.workspaces or self._shut_down:
+            return
+        self._preload = Task(import_workspace_engines, "loading workspaces")
+        self._preload.signals.finished.connect(self._install_workspaces)
+        self.pool.start(self._preload)
+
+    @Slot()
     def _install_workspaces(self) -> None:
         if self.workspaces or self._shut_down:
             return  # already installed (the first-frame signal and the timer both call)
@@ -376,3 +388,26 @@ class MainWindow(QMainWindow):
         self.save_window_state()
         self.shutdown()
         super().closeEvent(event)
+
+
+# Qt-free modules the later workspaces need; importing them creates no Qt object.
+WORKSPACE_ENGINES = (
+    "models.forecast",
+    "models.anomaly",
+    "models.planning",
+    "models.simulation",
+    "connectors.scaling",
+    "connectors.aws",
+    "connectors.ssh",
+)
+
+
+def import_workspace_engines(_token: object) -> None:
+    """Load ``WORKSPACE_ENGINES`` (a failure surfaces later, where the module is used)."""
+    import importlib
+
+    for name in WORKSPACE_ENGINES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - the workspace reports it when it imports
+            continue

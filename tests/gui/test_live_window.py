@@ -312,5 +312,10 @@ def test_deferred_charts_are_built_right_after_the_first_paint(qtbot, make_windo
         assert chart.plot_widget.backgroundBrush().color().name() == "#16181d"
         qtbot.waitUntil(lambda: window.live.point_counts().get("cpu", 0) >= 2, timeout=10_000)
         assert len(chart.visible_series()) == 5  # total + 4 cores
+        # The engine-heavy workspaces follow, their imports done by a worker first.
+        qtbot.waitUntil(lambda: bool(window.workspaces), timeout=60_000)
+        titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+        assert {"Plans", "What-if", "Fleet"} <= set(titles)
+        assert window._preload is not None and window._preload.done.is_set()
     finally:
         window.close()
