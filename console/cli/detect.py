@@ -11,7 +11,7 @@ a missing value are kept, scored 0), columns::
     value          the input value (empty when missing)
     anomaly_score  in [0, 1], the combined detector's onset score: it peaks when the
                    series becomes more unusual than anything in its recent past (0.5 =
-                   as unusual as the worst of the last 750 points) and decays while an
+                   as unusual as the worst of the past week) and decays while an
                    incident goes on, so one incident gives one high score (NAB-style)
     is_anomaly     true inside an incident, else false
     severity       low / medium / high for rows inside an incident, else empty
@@ -27,12 +27,11 @@ stdout, one line with its recommended action. Bad input: one line on stderr, exi
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli.errors import EXIT_OK, UsageError
+from console.cli.errors import EXIT_OK
+from console.cli.safe_io import atomic_text, check_writable, read_one_column
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,24 +57,14 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-    _check_output(out)
+    check_writable(out, (".csv",))
+    column, series = read_one_column(args.input, args.column, 1, "nothing to score")
     # Heavy imports only when the command runs: `headroom --help` stays instant.
-    from connectors.files import MetricFileError, read_metric_file
     from models.anomaly import detect_series, epoch_seconds
 
-    try:
-        frame = read_metric_file(args.input, column=args.column)
-    except MetricFileError as error:
-        raise UsageError(str(error)) from None
-    if frame.shape[1] != 1:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise UsageError(
-            f"{args.input}: several value columns ({columns}); choose one with --column"
-        )
-    column = str(frame.columns[0])
     host, metric = _host_and_metric(column, args.host)
-    values = frame.iloc[:, 0].to_numpy(dtype=float)
-    timestamps = epoch_seconds(frame.index)
+    values = series.to_numpy(dtype=float)
+    timestamps = epoch_seconds(series.index)
     result = detect_series(values, timestamps, metric=metric, host=host)
     _write(out, timestamps, values, result)
     for incident in result.incidents:
@@ -85,17 +74,6 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"{len(values)} rows scored, {len(result.incidents)} incidents -> {out}")
     return EXIT_OK
-
-
-def _check_output(path: Path) -> None:
-    if path.suffix.lower() != ".csv":
-        raise UsageError(f"{path}: the output must be a .csv file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    if not path.parent.is_dir():
-        raise UsageError(f"{path}: folder {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: folder {path.parent} is not writable")
 
 
 def _host_and_metric(column: str, host: str | None) -> tuple[str, str]:
@@ -132,11 +110,5 @@ def _write(path: Path, timestamps: np.ndarray, values: np.ndarray, result: Serie
         }
     )
     # Write beside the target and rename: an interrupted run leaves no partial file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            table.to_csv(stream, index=False, na_rep="")
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    with atomic_text(path, newline="") as stream:
+        table.to_csv(stream, index=False, na_rep="")
