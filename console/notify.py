@@ -1,6 +1,7 @@
 """Tell the operator something happened: a desktop notification, else the status bar.
 
-Optionally also posts to the configured chat webhook (the URL stays in the keyring),
+Optionally also posts to the configured chat webhook (set in Plans ▸ Notifications…;
+the URL stays in the keyring, or in memory for the session without one),
 in a worker, so a slow webhook never blocks the GUI. A webhook failure is reported
 once through the window's notifier; there is no retry loop.
 """

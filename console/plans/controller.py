@@ -8,6 +8,13 @@ Plan state lives on the GUI thread; workers get snapshots (``plan.to_dict()``).
 A target with an approved or executing plan is not re-planned until that plan ends:
 the operator's decision is not superseded behind their back. A failed step fails the
 plan with the reason and notifies once; nothing is retried.
+
+With a :class:`PlanStore`, every change is saved (in the serial worker, after the audit
+entries queued before it) and a restart resumes from the saved plans: undecided plans
+that came due while the console was closed expire (audited), approved ones run their
+due steps. A step is marked "in flight" on disk before the executor is called; after a
+restart such a step is never run again: its capacity is read back instead, and a
+mismatch fails the plan with the reason.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from connectors.audit import AuditLog, current_user
-from connectors.scaling.base import ExecutionResult
+from connectors.plan_store import PlanSnapshot, PlanStore, StoredPlan
+from connectors.scaling.base import ExecutionError, ExecutionResult, ScalingExecutor
 from console.plans.targets import PLAN_INTERVAL, TargetRuntime
 from console.workers import CancelToken, ErrorNotifier, LatestOnlyRunner, Task
 from models.forecast import FAST_CANDIDATES, AutoForecaster, Forecast
@@ -81,6 +90,7 @@ def future_only(forecast: Forecast, after: pd.Timestamp, horizon: int) -> Foreca
 class PlanController(QObject):
     plans_changed = Signal()
     cycle_done = Signal(str)  # target name: a new forecast is available
+    cycle_failed = Signal(str, str)  # target name, why no forecast (e.g. no metric data yet)
     busy_changed = Signal(str, bool)  # target, running
     notified = Signal(str, str)  # kind (needs approval / auto-approved / failed), message
 
@@ -93,6 +103,8 @@ class PlanController(QObject):
         notify: Callable[[str, str], None] | None = None,
         check_interval_s: float = 5.0,
         parent: QObject | None = None,
+        store: PlanStore | None = None,
+        restored: PlanSnapshot | None = None,
     ) -> None:
         super().__init__(parent)
         self.runtimes = {runtime.name: runtime for runtime in runtimes}
@@ -103,6 +115,7 @@ class PlanController(QObject):
         self.user = current_user()
         self.plans: list[Plan] = []
         self.cycles: dict[str, CycleResult] = {}
+        self.cycle_errors: dict[str, str] = {}  # target -> why its last cycle failed
         self._runners: dict[str, LatestOnlyRunner] = {}
         self._steps_done: dict[str, int] = {}  # plan id -> steps executed
         self._running: set[str] = set()  # plan ids with a step in flight
@@ -117,17 +130,27 @@ class PlanController(QObject):
         self.due_timer = QTimer(self)
         self.due_timer.setInterval(1000)
         self.due_timer.timeout.connect(self.check_due)
+        self.store = store
+        self._in_flight: dict[str, int] = {}  # plan id -> step index given to the executor
+        self._interrupted: dict[str, int] = {}  # restored in-flight steps, to verify once
+        self._store_failed = False
+        if restored is not None:
+            self._adopt(restored)
+        self.plans_changed.connect(self._persist)
 
     # -- schedule ------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.run_cycle()
+        self._verify_interrupted()
+        self.check_due()  # plans restored from disk: expire or run what came due meanwhile
+        self.run_cycle(even_if_acting=True)
         self.cycle_timer.start()
         self.due_timer.start()
 
     def stop(self, timeout_s: float = 5.0) -> bool:
         self.cycle_timer.stop()
         self.due_timer.stop()
+        self._persist()  # the demo clocks as they are now, for the next start
         ok = all(runner.wait(timeout_s) for runner in self._runners.values())
         return self._serial.waitForDone(int(timeout_s * 1000)) and ok
 
@@ -150,11 +173,14 @@ class PlanController(QObject):
         self.held.discard(target)
         self.run_cycle(target)
 
-    def run_cycle(self, target: str | None = None) -> None:
-        """Forecast and plan ``target`` (all targets when None), each in a worker."""
+    def run_cycle(self, target: str | None = None, even_if_acting: bool = False) -> None:
+        """Forecast and plan ``target`` (all targets when None), each in a worker.
+
+        ``even_if_acting`` forecasts a target whose plan is running too (for its chart,
+        after a restart); the proposal is then dropped, see :meth:`_on_cycle`."""
         for name in [target] if target else list(self.runtimes):
             runtime = self.runtimes[name]
-            if self._acting_plan(name) is not None:
+            if self._acting_plan(name) is not None and not even_if_acting:
                 continue  # a decided plan is running its course
             runner = self._runners.get(name)
             if runner is None:
@@ -178,7 +204,12 @@ class PlanController(QObject):
         runtime = self.runtimes.get(result.target)
         if runtime is None:
             return
+        if result.plan is not None and self._acting_plan(result.target) is not None:
+            # Approved while this forecast ran (or a restart's chart-only cycle): the
+            # decided plan stands; the forecast is still shown.
+            result = replace(result, plan=None)
         self.cycles[result.target] = result
+        self.cycle_errors.pop(result.target, None)
         plan = result.plan
         if plan is not None:
             for older in supersede_pending(self.plans, plan, result.now):
@@ -191,7 +222,9 @@ class PlanController(QObject):
 
     def _on_cycle_error(self, target: str, message: str, details: str) -> None:
         self.busy_changed.emit(target, False)
+        self.cycle_errors[target] = message
         self.notifier.report(f"Plans: {target}", message, details)
+        self.cycle_failed.emit(target, message)
 
     def _apply_policy(self, plan: Plan, runtime: TargetRuntime, now: pd.Timestamp) -> None:
         if not plan.executable or not plan.proposal.steps:
@@ -260,6 +293,11 @@ class PlanController(QObject):
     def _run_due_step(self, plan: Plan, runtime: TargetRuntime, now: pd.Timestamp) -> bool:
         done = self._steps_done.get(plan.id, 0)
         steps = plan.proposal.steps
+        if done >= len(steps) and plan.state is PlanState.EXECUTING:
+            # Restored after its last step was confirmed but before the plan was closed.
+            plan.finish("executor", now, f"{done} step(s) applied")
+            self._record("done", plan)
+            return True
         if done >= len(steps) or steps[done].at > now:
             return False
         if plan.state is not PlanState.EXECUTING:
@@ -276,16 +314,27 @@ class PlanController(QObject):
             audit.append("executed", snapshot, executed, _result_dict(result), user=user)
             return result
 
+        self._in_flight[plan.id] = done
+        self._persist()  # queued first: on disk before the executor is called
+        self._start_step_task(plan, job, executed)
+        return True
+
+    def _start_step_task(
+        self,
+        plan: Plan,
+        job: Callable[[CancelToken], ExecutionResult],
+        executed: dict[str, object],
+    ) -> None:
         task = self._serial_task(job, f"execute {plan.target}")
         task.signals.succeeded.connect(lambda _i, result, p=plan: self._on_step_done(p, result))
         task.signals.failed.connect(
             lambda _i, message, _d, p=plan, e=executed: self._on_step_failed(p, e, message)
         )
         self._serial.start(task)
-        return True
 
     def _on_step_done(self, plan: Plan, result: ExecutionResult) -> None:
         self._running.discard(plan.id)
+        self._in_flight.pop(plan.id, None)
         done = self._steps_done.get(plan.id, 0) + 1
         self._steps_done[plan.id] = done
         if done >= len(plan.proposal.steps):
@@ -297,11 +346,67 @@ class PlanController(QObject):
 
     def _on_step_failed(self, plan: Plan, executed: dict[str, object], message: str) -> None:
         self._running.discard(plan.id)
+        self._in_flight.pop(plan.id, None)
         plan.fail("executor", self.runtimes[plan.target].now(), message)
         self.held.add(plan.target)  # no silent retry through the next auto-approved plan
         self._record("failed", plan, executed, {"reason": message})
         self.plans_changed.emit()
         self._tell("Plan failed", f"{plan.target}: {message}")
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def _adopt(self, restored: PlanSnapshot) -> None:
+        """Take over the plans saved by an earlier run (before start: no signal yet)."""
+        known = set(self.runtimes)
+        for stored in restored.plans:
+            self.plans.append(stored.plan)
+            self._steps_done[stored.plan.id] = stored.steps_done
+            plan = stored.plan
+            if stored.in_flight is not None and not plan.is_terminal and plan.target in known:
+                self._interrupted[plan.id] = stored.in_flight
+                self._running.add(plan.id)  # no new step until it is verified
+
+    def _verify_interrupted(self) -> None:
+        """A step in flight when the console stopped is read back, never run again."""
+        for plan in [p for p in self.plans if p.id in self._interrupted]:
+            index = self._interrupted.pop(plan.id)
+            step = plan.proposal.steps[index]
+            executed = {"step": index + 1, "at": step.at.isoformat(), "to_units": step.to_units}
+            job = partial(
+                confirm_interrupted_step,
+                self.runtimes[plan.target].executor,
+                step.to_units,
+                executed,
+                plan.to_dict(),
+                self.audit,
+                self.user,
+            )
+            self._in_flight[plan.id] = index
+            self._start_step_task(plan, job, executed)
+
+    def snapshot(self) -> PlanSnapshot:
+        """What a restart needs: plans, executed steps, steps in flight, the demo clocks."""
+        stored = [
+            StoredPlan(p, self._steps_done.get(p.id, 0), self._in_flight.get(p.id))
+            for p in self.plans
+        ]
+        return PlanSnapshot(stored, {n: r.clock_seconds() for n, r in self.runtimes.items()})
+
+    def _persist(self) -> None:
+        """Save all plans in the serial worker (queued after the audit entries before it)."""
+        if self.store is None:
+            return
+        store = self.store
+        payload = store.payload(self.snapshot())  # plain data: plans belong to this thread
+        task = self._serial_task(lambda _t: store.write(payload), "save plans")
+        task.signals.succeeded.connect(lambda _i, _r: setattr(self, "_store_failed", False))
+        task.signals.failed.connect(self._on_store_failed)
+        self._serial.start(task)
+
+    def _on_store_failed(self, _task_id: int, message: str, details: str) -> None:
+        if not self._store_failed:  # once until a save works again, not on every change
+            self._store_failed = True
+            self.notifier.report("Plans", message, details)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -332,6 +437,29 @@ class PlanController(QObject):
         self.notified.emit(kind, message)
         if self._notify is not None:
             self._notify(kind, message)
+
+
+def confirm_interrupted_step(
+    executor: ScalingExecutor,
+    to_units: int,
+    executed: dict[str, object],
+    snapshot: dict[str, object],
+    audit: AuditLog,
+    user: str,
+    _token: CancelToken,
+) -> ExecutionResult:
+    """Worker: count a step cut off by a restart as done only if the capacity shows it."""
+    current = executor.current_capacity()
+    if current != to_units:
+        raise ExecutionError(
+            executor.target,
+            f"step {executed['step']} was interrupted by a restart and the capacity is "
+            f"{current}, not {to_units}; not run again — check the target",
+        )
+    detail = f"interrupted by a restart; read back {current}, not run again"
+    result = ExecutionResult(executor.target, to_units, current, current, detail)
+    audit.append("executed", snapshot, executed, _result_dict(result), user=user)
+    return result
 
 
 def summary(plan: Plan) -> str:

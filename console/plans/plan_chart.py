@@ -36,9 +36,10 @@ class PlanChart(QWidget):
     def __init__(self, unit: str = "req/s", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         theme = themes.resolve("system")
+        self.value_axis = UnitAxisItem(unit)
         self.plot_widget = pg.PlotWidget(
             background=theme.chart_background,
-            axisItems={"bottom": pg.DateAxisItem(utcOffset=0), "left": UnitAxisItem(unit)},
+            axisItems={"bottom": pg.DateAxisItem(utcOffset=0), "left": self.value_axis},
         )
         plot = self.plot_widget.getPlotItem()
         self.legend = plot.addLegend(offset=(10, 5))
@@ -93,8 +94,13 @@ class PlanChart(QWidget):
         per_unit: float,
         now: pd.Timestamp,
         title: str = "",
+        unit: str | None = None,
     ) -> None:
         """Draw one target's state; ``history`` has ``demand`` and ``capacity`` columns."""
+        if unit is not None and unit != self.value_axis.unit:
+            self.value_axis.unit = unit  # targets differ: requests/s, instance-%, ...
+            self.value_axis.picture = None  # ticks are cached: redraw them
+            self.value_axis.update()
         plot = self.plot_widget.getPlotItem()
         plot.setTitle(title, color=plot.titleLabel.opts.get("color"))
         shown = history[history.index >= history.index[-1] - HISTORY_SHOWN]

@@ -2,8 +2,9 @@
 
 The demo target is there by default: the bundled demand trace served by a simulated
 LocalPool, replayed "now" at 60x. An AWS Auto Scaling group target names the group,
-profile, region and (for tests or private endpoints) an endpoint URL; credentials come
-from boto3's own chain, never from this file.
+profile, region and (for tests or private endpoints) an endpoint URL, and the CloudWatch
+metric that drives it (``AWS/EC2 CPUUtilization`` by default, or a custom namespace and
+metric); credentials come from boto3's own chain, never from this file.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SCHEMA = 1
 DEMO_SPEEDS = (1.0, 60.0, 360.0)
 PLAN_INTERVAL = pd.Timedelta(minutes=30)  # the trace's resolution: one forecast step
 HISTORY_DAYS = 14
+STATISTICS = ("Average", "Sum", "Maximum", "Minimum", "SampleCount")
+METRIC_KINDS = ("utilisation", "throughput")
 
 
 class TargetsFileError(Exception):
@@ -56,6 +59,13 @@ class TargetConfig:
     minimum: int = 1
     maximum: int = 20
     warmup_s: float = 300.0
+    # asg only: the CloudWatch metric (dimension AutoScalingGroupName=group) that drives it.
+    # "utilisation": per_unit is the % one instance should run at; "throughput": what one
+    # instance serves (a Sum is read as a per-second rate).
+    metric_namespace: str = "AWS/EC2"
+    metric_name: str = "CPUUtilization"
+    metric_statistic: str = "Average"
+    metric_kind: str = "utilisation"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", TargetMode(self.mode))
@@ -65,6 +75,19 @@ class TargetConfig:
             raise ValueError(f"target {self.name!r}: an Auto Scaling group needs its name")
         if not (math.isfinite(self.speed) and self.speed > 0):
             raise ValueError(f"target {self.name!r}: speed must be > 0")
+        if self.kind == "asg":
+            self._check_metric()
+
+    def _check_metric(self) -> None:
+        where = f"target {self.name!r}"
+        if not (self.metric_namespace.strip() and self.metric_name.strip()):
+            raise ValueError(f"{where}: the CloudWatch namespace and metric name are needed")
+        if self.metric_statistic not in STATISTICS:
+            raise ValueError(f"{where}: statistic must be one of {', '.join(STATISTICS)}")
+        if self.metric_kind not in METRIC_KINDS:
+            raise ValueError(f"{where}: metric kind must be utilisation or throughput")
+        if self.metric_kind == "utilisation" and not 0 < self.per_unit <= 100:
+            raise ValueError(f"{where}: a target utilisation is between 0 and 100 %")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -82,6 +105,10 @@ class TargetConfig:
             "minimum": self.minimum,
             "maximum": self.maximum,
             "warmup_s": self.warmup_s,
+            "metric_namespace": self.metric_namespace,
+            "metric_name": self.metric_name,
+            "metric_statistic": self.metric_statistic,
+            "metric_kind": self.metric_kind,
         }
 
     @classmethod
@@ -126,9 +153,11 @@ def save_targets(targets: list[TargetConfig], path: Path | None = None) -> None:
 class TargetRuntime:
     """A target while the console runs: its clock, demand history and executor.
 
-    The demo replays the trace through a LocalPool in demo time. An ASG target is driven
-    by the same replayed trace at real time (no metric source is wired to plans yet)
-    and scaled through AwsAsgExecutor.
+    The demo replays the trace through a LocalPool in demo time; ``demo_time`` resumes
+    that clock where an earlier run left it (plans saved then stay in the future they
+    were made for) and ``pool_state`` keeps the pool's size across restarts. An ASG
+    target runs at real time, forecasts from its CloudWatch metric (fetched in the
+    cycle's worker) and is scaled through AwsAsgExecutor.
     """
 
     def __init__(
@@ -136,10 +165,19 @@ class TargetRuntime:
         config: TargetConfig,
         wall_clock: Callable[[], float] = time.time,
         initial: int | None = None,
+        demo_time: float | None = None,
+        pool_state: Path | None = None,
     ) -> None:
         self.config = config
         self.wall_clock = wall_clock
+        self.pool_state = pool_state
         speed = config.speed if config.kind == "demo" else 1.0
+        # Demo time = anchor + (shifted wall - anchor) x speed; shifting the wall clock by a
+        # constant makes the demo start at ``demo_time`` and still run at ``speed``.
+        self._offset = (
+            0.0 if demo_time is None or config.kind != "demo" else demo_time - wall_clock()
+        )
+        offset = self._offset
         demo_target = DemoTarget(
             name=config.name,
             unit_capacity=config.per_unit,
@@ -150,7 +188,11 @@ class TargetRuntime:
             max_size=config.maximum,
         )
         self.demo = DemoEnvironment.create(
-            speed=speed, target=demo_target, wall_clock=wall_clock, trace=_trace()
+            speed=speed,
+            target=demo_target,
+            wall_clock=(lambda: wall_clock() + offset) if offset else wall_clock,
+            trace=_trace(),
+            state_path=pool_state if config.kind == "demo" else None,
         )
         self.executor: ScalingExecutor = self.demo.executor
         if config.kind == "asg":
@@ -172,8 +214,28 @@ class TargetRuntime:
         """The target's own time (demo time for the demo)."""
         return pd.Timestamp(self.demo.clock(), unit="s", tz="UTC").floor("us")
 
+    def clock_seconds(self) -> float:
+        """The target's own time as epoch seconds (saved with the plans)."""
+        return self.demo.clock()
+
+    def wall_time_at(self, when: pd.Timestamp) -> float:
+        """The wall-clock time at which the target's own time reaches ``when``."""
+        return self.demo.trace.wall_time(when.timestamp()) - self._offset
+
     def history(self) -> pd.DataFrame:
-        """Demand and capacity per plan interval, complete intervals only (worker thread)."""
+        """Demand and capacity per plan interval, complete intervals only (worker thread).
+
+        An ASG's comes from CloudWatch (NoMetricData until there is enough of it)."""
+        if self.config.kind == "asg":
+            from console.plans.asg_history import group_history
+
+            return group_history(
+                self.config,
+                self.executor.current_capacity(),
+                self.clock_seconds(),
+                PLAN_INTERVAL,
+                HISTORY_DAYS,
+            )
         self.demo.tick()
         frame = self.demo.history_frame()
         frame = frame[frame.index >= frame.index[-1] - pd.Timedelta(days=HISTORY_DAYS)]
@@ -188,8 +250,10 @@ class TargetRuntime:
         return ScalableTarget(
             name=config.name,
             kind=TargetKind.POOL if config.kind == "demo" else TargetKind.ASG,
-            metric="requests.per_s",
-            metric_kind=MetricKind.THROUGHPUT,
+            metric="requests.per_s" if config.kind == "demo" else config.metric_name,
+            metric_kind=MetricKind.THROUGHPUT
+            if config.kind == "demo"
+            else MetricKind(config.metric_kind),
             per_unit=config.per_unit,
             current=min(max(current, config.minimum), config.maximum),
             desired=min(max(current, config.minimum), config.maximum),
@@ -207,8 +271,13 @@ class TargetRuntime:
         if config.kind == self.config.kind == "demo" and config.speed == self.config.speed:
             self.config = config
             return self
-        current = self.demo.executor.current_capacity() if config.kind == "demo" else None
-        return TargetRuntime(config, self.wall_clock, initial=current)
+        if config.kind != "demo":
+            return TargetRuntime(config, self.wall_clock)
+        # The demo clock carries on at the new speed: saved plans keep their meaning.
+        current = self.demo.executor.current_capacity()
+        return TargetRuntime(
+            config, self.wall_clock, current, self.clock_seconds(), self.pool_state
+        )
 
 
 _TRACE: DemoTrace | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from console.plans.audit_view import AuditView
 from console.plans.controller import PlanController
+from console.plans.notifications_dialog import NotificationsDialog
 from console.plans.plan_chart import PlanChart
 from console.plans.plan_detail import PlanDetail
 from console.plans.plan_list import PlanListModel, PlanListView
@@ -26,7 +28,18 @@ from console.plans.policy_editor import MODE_LABELS, PolicyEditor
 from console.plans.target_dialog import AsgTargetDialog
 from console.plans.targets import DEMO_SPEEDS, TargetConfig, TargetRuntime, save_targets
 from console.theme import Theme
+from models.forecast import Forecast
 from models.planning import Plan, PlanState, TargetMode
+
+
+def scaled(forecast: Forecast, factor: float) -> Forecast:
+    """The same forecast with every value times ``factor`` (a change of unit)."""
+    return replace(
+        forecast,
+        mean=np.asarray(forecast.mean) * factor,
+        lower={level: np.asarray(v) * factor for level, v in forecast.lower.items()},
+        upper={level: np.asarray(v) * factor for level, v in forecast.upper.items()},
+    )
 
 
 class PlansWorkspace(QWidget):
@@ -44,6 +57,8 @@ class PlansWorkspace(QWidget):
             self.mode.addItem(label, mode.value)
         self.forecast_now = QPushButton("Forecast now")
         self.add_asg = QPushButton("Add AWS ASG…")
+        self.notifications_button = QPushButton("Notifications…")
+        self.notifications_dialog: NotificationsDialog | None = None
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy indicator: a cycle has no countable steps
         self.progress.setMaximumWidth(90)
@@ -58,6 +73,7 @@ class PlansWorkspace(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.clock)
         bar.addWidget(self.add_asg)
+        bar.addWidget(self.notifications_button)
 
         self.model = PlanListModel(self)
         self.list = PlanListView(self.model)
@@ -91,7 +107,12 @@ class PlansWorkspace(QWidget):
         split.addWidget(right)
         split.setSizes([470, 930])
         layout = QVBoxLayout(self)
+        self.target_problem = QLabel()  # why the shown target has no forecast, if it has none
+        self.target_problem.setStyleSheet("color: #e8a33d")
+        self.target_problem.setWordWrap(True)
+        self.target_problem.hide()
         layout.addLayout(bar)
+        layout.addWidget(self.target_problem)
         layout.addWidget(split, 1)
 
         for name in controller.runtimes:
@@ -102,6 +123,7 @@ class PlansWorkspace(QWidget):
         self.mode.activated.connect(self._on_mode)
         self.forecast_now.clicked.connect(lambda: controller.resume(self.current_target()))
         self.add_asg.clicked.connect(self._ask_asg)
+        self.notifications_button.clicked.connect(self.open_notifications)
         self.approve_button.clicked.connect(lambda: self._decide(True, self._focused()))
         self.approve_selected.clicked.connect(
             lambda: self._decide(True, self.list.selected_plans())
@@ -111,12 +133,15 @@ class PlansWorkspace(QWidget):
         self.policy.applied.connect(self.apply_config)
         controller.plans_changed.connect(self._on_plans_changed)
         controller.cycle_done.connect(self._on_cycle_done)
+        controller.cycle_failed.connect(self._on_cycle_done)
         controller.busy_changed.connect(self._on_busy)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start()
         self._tick()
+        if controller.plans:  # restored from the last run: shown before the first forecast
+            self._on_plans_changed()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -172,9 +197,15 @@ class PlansWorkspace(QWidget):
         self.approve_button.setEnabled(pending)
         self.reject_button.setEnabled(pending)
 
-    def _on_cycle_done(self, target: str) -> None:
+    def _on_cycle_done(self, target: str, _message: str = "") -> None:
         if target == self.current_target():
+            self._show_problem()
             self._draw(self.selected_plan())
+
+    def _show_problem(self) -> None:
+        problem = self.controller.cycle_errors.get(self.current_target())
+        self.target_problem.setText(problem or "")
+        self.target_problem.setVisible(bool(problem))
 
     def _draw(self, plan: Plan | None) -> None:
         name = plan.target if plan is not None else self.current_target()
@@ -183,13 +214,36 @@ class PlansWorkspace(QWidget):
         if cycle is None or runtime is None:
             return
         latest = cycle.plan is not None and plan is not None and cycle.plan.id == plan.id
+        history, forecast = cycle.history, cycle.forecast if latest or plan is None else None
+        config = runtime.config
+        unit = "req/s"
+        if config.kind == "demo":
+            title = f"{name}: demand, forecast and capacity ({config.per_unit:g} req/s per unit)"
+        elif config.metric_kind == "throughput":
+            unit = "/s" if config.metric_statistic == "Sum" else ""
+            title = (
+                f"{name}: {config.metric_name} ({config.metric_statistic}), forecast and "
+                f"capacity ({config.per_unit:g} per instance)"
+            )
+        else:
+            # An average % cannot be read against a capacity: draw the load in
+            # instance-% (average x instances), which capacity x target % can carry.
+            current = float(history["capacity"].iloc[-1])
+            history = history.assign(demand=history["demand"] * history["capacity"])
+            forecast = scaled(forecast, current) if forecast is not None else None
+            unit = "inst-%"
+            title = (
+                f"{name}: load = {config.metric_name} × instances (instance-%), forecast and "
+                f"capacity at {config.per_unit:g} % per instance"
+            )
         self.chart.show_plan(
-            cycle.history,
-            cycle.forecast if latest or plan is None else None,
+            history,
+            forecast,
             plan.proposal if plan is not None else None,
-            runtime.config.per_unit,
+            config.per_unit,
             runtime.now(),
-            f"{name}: demand, forecast and capacity ({runtime.config.per_unit:g} req/s per unit)",
+            title,
+            unit,
         )
 
     def _on_busy(self, target: str, busy: bool) -> None:
@@ -197,6 +251,7 @@ class PlansWorkspace(QWidget):
 
     def _on_target_changed(self) -> None:
         self._show_target_settings()
+        self._show_problem()
         self._draw(None)
 
     def _on_speed(self) -> None:
@@ -236,6 +291,15 @@ class PlansWorkspace(QWidget):
             return
         self.add_target(dialog.config())
 
+    def open_notifications(self) -> NotificationsDialog:
+        """Show the webhook settings (window-modal, not blocking the event loop)."""
+        if self.notifications_dialog is None:
+            self.notifications_dialog = NotificationsDialog(self.controller.pool, self)
+        else:
+            self.notifications_dialog.refresh()
+        self.notifications_dialog.open()
+        return self.notifications_dialog
+
     def add_target(self, config: TargetConfig) -> None:
         self.controller.set_runtime(TargetRuntime(config))
         self.target.addItem(config.name)
@@ -254,4 +318,6 @@ class PlansWorkspace(QWidget):
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         self.clock_timer.stop()
         ok = self.audit.shutdown(timeout_s)
+        if self.notifications_dialog is not None:
+            ok = self.notifications_dialog.wait(timeout_s) and ok
         return self.controller.stop(timeout_s) and ok

@@ -36,9 +36,7 @@ class Rig:
 
     def advance_to(self, demo_time: pd.Timestamp) -> None:
         """Move the wall clock so the runtime's own time reaches ``demo_time``."""
-        self.clock.now = max(
-            self.clock.now, self.runtime.demo.trace.wall_time(demo_time.timestamp()) + 0.001
-        )
+        self.clock.now = max(self.clock.now, self.runtime.wall_time_at(demo_time) + 0.001)
 
     def plans(self, state: PlanState | None = None) -> list[Plan]:
         return [p for p in self.controller.plans if state is None or p.state is state]

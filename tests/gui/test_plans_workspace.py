@@ -18,7 +18,9 @@ from models.planning import PlanState, TargetMode
 from tests.gui.test_plans_support import WAIT_MS
 from tests.test_webhook import server  # noqa: F401 - fixture
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "test-artifacts" / "plans.png"  # curated copies live in resources/screenshots
+SCREENSHOT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "plans.png"
+)  # curated copies live in resources/screenshots
 
 
 class Host(QMainWindow):
