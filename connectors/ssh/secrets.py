@@ -80,8 +80,8 @@ class SecretStore:
                 return
             self._warned = True
         log.warning(
-            "no system keyring available: SSH passwords are kept in memory for this "
-            "session only and will be asked again next time"
+            "no system keyring available: passwords and other secrets are kept in memory "
+            "for this session only and will be asked again next time"
         )
 
 
