@@ -75,6 +75,7 @@ def test_first_launch_shows_a_demo_plan_with_band_and_step_line(qtbot, server): 
         qtbot.waitUntil(lambda: bool(handler.received), timeout=WAIT_MS)
         assert "Plan needs approval" in json.loads(handler.received[0][2])["text"]
         workspace.lower.setCurrentIndex(0)
+        qtbot.wait(300)  # let the layout settle: the screenshot is what an operator sees
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert host.grab().save(str(SCREENSHOT))
         # Approve from the UI; the audit tab shows it and the chain verifies.
