@@ -23,8 +23,10 @@ from models.forecast import (
     BacktestCancelled,
     BacktestResult,
     Exhaustion,
+    FitCancelled,
     Forecast,
     Seasonality,
+    cancellable,
     detect_seasonality,
     prepare,
     rolling_origin_backtest,
@@ -204,9 +206,13 @@ def run_forecast(
         if token is not None and token.cancelled:
             return None
         # One candidate per AutoForecaster: the engine's own scoring (fit-time backtest
-        # MASE) for every model, with a chance to cancel between the (possibly slow) fits.
+        # MASE) for every model; a cancel also stops a slow fit in the middle.
         model = AutoForecaster(candidates=(candidate,), calibration_horizon=params.horizon)
-        model.fit_prepared(prepared)
+        try:
+            with cancellable(lambda: token is not None and token.cancelled):
+                model.fit_prepared(prepared)
+        except FitCancelled:
+            return None
         scores[candidate] = float(model.scores_[candidate])
         fitted[candidate] = model
         progress(done, total)

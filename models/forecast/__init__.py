@@ -10,6 +10,7 @@ Results and contract (:mod:`models.forecast.base`)::
         predict(horizon: int, exog=None, levels=(80, 95)) -> Forecast
         update(new_values, exog=None) -> Self      # filter new points, no refit
     errors: ForecastError > InsufficientData(available, needed, reason), NotFitted(model),
+            FitCancelled (raised inside ``with cancellable(cancelled):`` once cancelled()),
             BadExog(reason), UnknownModel(name)
 
 Models (one family per module; hyperparameters in the constructor, fitted state in
@@ -66,6 +67,7 @@ from models.forecast.base import (
     InsufficientData,
     NotFitted,
 )
+from models.forecast.cancel import FitCancelled, cancellable, check_cancelled
 from models.forecast.ensemble import Ensemble
 from models.forecast.ets import ExponentialSmoothing
 from models.forecast.exhaustion import Exhaustion, exhaustion_for_metric, time_to_exhaustion
@@ -85,6 +87,9 @@ from models.forecast.seasonality import Seasonality, detect_seasonality
 
 __all__ = [
     "DEFAULT_LEVELS",
+    "FitCancelled",
+    "cancellable",
+    "check_cancelled",
     "FAST_CANDIDATES",
     "FULL_CANDIDATES",
     "MODELS",

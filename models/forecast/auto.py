@@ -28,6 +28,7 @@ import pandas as pd
 
 from models.evaluation.metrics import mae, rmse, seasonal_scale, smape, wape
 from models.forecast.base import DEFAULT_LEVELS, Forecast, NotFitted, check_levels
+from models.forecast.cancel import check_cancelled
 from models.forecast.core import DEFAULT_CALIBRATION_ORIGINS, BaseForecaster
 from models.forecast.ensemble import Ensemble, combinable, effective_calibrator
 from models.forecast.intervals import ResidualCalibrator
@@ -98,6 +99,7 @@ class AutoForecaster:
         scale = 0.0
         seasonality = detect_seasonality(prepared.values, prepared.step)  # once for all
         for name in self.candidates:
+            check_cancelled()
             model = make_model(
                 name,
                 season=self.season,

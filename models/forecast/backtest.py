@@ -21,6 +21,7 @@ from models.evaluation.metrics import seasonal_scale
 from models.evaluation.scoreboard import score
 from models.forecast.auto import AutoForecaster
 from models.forecast.base import DEFAULT_LEVELS, ForecastError, check_levels
+from models.forecast.cancel import FitCancelled, cancellable
 from models.forecast.core import BaseForecaster
 from models.forecast.intervals import ResidualCalibrator
 from models.forecast.prepare import regularise
@@ -90,9 +91,19 @@ def rolling_origin_backtest(
     origins = np.arange(first, len(values))
     if len(origins) == 0:
         raise NoOrigins(start, index[-1])
-    with single_threaded():
-        return _run(index, values, origins, horizon, model, candidates, refit_every, levels,
-                    recalibrate_every, progress, cancelled)  # fmt: skip
+    counted = {"done": 0}
+
+    def counting_progress(done: int, total: int) -> None:
+        counted["done"] = done
+        progress(done, total)
+
+    try:
+        # ``cancelled`` also stops a refit in the middle (models.forecast.cancel).
+        with single_threaded(), cancellable(cancelled):
+            return _run(index, values, origins, horizon, model, candidates, refit_every,
+                        levels, recalibrate_every, counting_progress, cancelled)  # fmt: skip
+    except FitCancelled:
+        raise BacktestCancelled(counted["done"], len(origins)) from None
 
 
 def _run(

@@ -31,6 +31,7 @@ from models.forecast.base import (
     check_levels,
     future_timestamps,
 )
+from models.forecast.cancel import FitCancelled, check_cancelled
 from models.forecast.intervals import ResidualCalibrator, random_walk_scale
 from models.forecast.prepare import PreparedSeries, prepare
 from models.forecast.seasonality import Seasonality, detect_seasonality
@@ -111,6 +112,8 @@ class BaseForecaster:
             probe_exog = None if self.exog_ is None else self.exog_[-1:]
             if not np.all(np.isfinite(self._predict_core(1, probe_exog))):
                 raise ArithmeticError("the fitted model predicts non-finite values")
+        except FitCancelled:
+            raise  # the caller asked to stop: no fallback, no result
         except Exception as error:  # noqa: BLE001 - any failure means: use the fallback
             self._use_fallback(prepared, error)
         return self
@@ -242,6 +245,7 @@ class BaseForecaster:
         self.n_ = first
         self._fit_core()
         for row, origin in enumerate(origins):
+            check_cancelled()
             if origin > self.n_:
                 old = self.n_
                 self.n_ = origin

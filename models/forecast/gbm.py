@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.forecast.cancel import check_cancelled
 from models.forecast.core import DEFAULT_CALIBRATION_ORIGINS, BaseForecaster
 
 RECENT = 12  # values averaged into the "recent level" feature
+ITERATIONS_PER_CHECK = 20  # boosting iterations between two checks for cancellation
 
 
 class GradientBoosting(BaseForecaster):
@@ -100,12 +102,21 @@ class GradientBoosting(BaseForecaster):
         targets = grid_origins + grid_steps - 1
         exog = None if self.exog_ is None else self.exog_[targets]
         features = self._features(grid_origins, grid_steps, history, exog)
-        self.regressor_ = HistGradientBoostingRegressor(
-            max_iter=self.max_iter,
+        change = history[targets] - history[grid_origins - 1]
+        # Boosted in rounds of ITERATIONS_PER_CHECK trees (warm start adds trees to the
+        # same ensemble), so a cancelled fit stops within a fraction of a second.
+        regressor = HistGradientBoostingRegressor(
             learning_rate=self.learning_rate,
             early_stopping=False,
             random_state=self.seed,
-        ).fit(features, history[targets] - history[grid_origins - 1])
+            warm_start=True,
+        )
+        for trees in range(ITERATIONS_PER_CHECK, self.max_iter + ITERATIONS_PER_CHECK,
+                           ITERATIONS_PER_CHECK):  # fmt: skip
+            check_cancelled()
+            regressor.set_params(max_iter=min(trees, self.max_iter))
+            regressor.fit(features, change)
+        self.regressor_ = regressor
 
     def _advance_core(self, old_n: int) -> None:
         pass  # features read the (extended) history; the trees are kept until the next fit
