@@ -113,7 +113,7 @@ class CombinedDetector(StatefulMixin):
         alert_levels: dict[str, float] | None = None,
         memory_seconds: float = MEMORY_SECONDS,
     ) -> None:
-        """``warmup`` rows (default: the baseline window); ``components`` given explicitly
+        """``warmup`` rows (default ``MIN_BASELINE_ROWS``); ``components`` given explicitly
         are used as they are, otherwise the standard set is sized to the data's spacing."""
         self.memory = memory
         self.memory_seconds = memory_seconds
@@ -139,10 +139,10 @@ class CombinedDetector(StatefulMixin):
 
     @property
     def warmup_rows(self) -> int:
-        """Points before anything is reported: ``warmup``, or one baseline window."""
-        if self.warmup is not None:
-            return self.warmup
-        return rows_for(BASELINE_SECONDS, self.step_ or 0.0, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS)
+        """Points before anything is reported: ``warmup``, or ``MIN_BASELINE_ROWS`` (enough
+        for robust statistics; waiting for a whole day of 1-second data would leave a new
+        host unwatched for over an hour)."""
+        return MIN_BASELINE_ROWS if self.warmup is None else self.warmup
 
     def _live_for(self, name: str, component: np.ndarray, finite: np.ndarray) -> np.ndarray:
         """Finite points since the component first scored above 0, up to each point."""

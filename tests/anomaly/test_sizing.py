@@ -34,7 +34,7 @@ def test_windows_are_a_day_and_an_hour_within_row_bounds(step, baseline, recent)
     assert detector.components["robust_z"].window == baseline
     assert detector.components["level_shift"].recent == recent
     assert detector.components["flatline"].min_run == recent
-    assert detector.warmup_rows == baseline
+    assert detector.warmup_rows == 288  # reporting starts as soon as statistics are sound
 
 
 def test_unknown_timestamps_fall_back_to_the_row_defaults():
