@@ -49,6 +49,14 @@ def test_round_trip_writes_every_policy(demand_csv: Path, tmp_path: Path,
     for summary in document["policies"].values():
         assert len(summary["series"]["requested_units"]) == replayed
     assert len(document["series"]["needed_units"]) == replayed
+    # New key, predictive only: the forecast of the interval each decision acted on.
+    forecast = document["policies"]["predictive"]["series"]["forecast"]
+    assert forecast["lead_intervals"] == 2
+    assert len(forecast["mean"]) == len(forecast["bound"]) == replayed
+    later = [(m, b) for m, b in zip(forecast["mean"], forecast["bound"], strict=True) if m]
+    assert len(later) == replayed and all(b >= m for m, b in later)
+    assert "forecast" not in document["policies"]["reactive"]["series"]
+    assert document["parameters"]["headroom"] == 0.0
     printed = capsys.readouterr().out
     assert "predictive" in printed and str(out) in printed
 

@@ -10,7 +10,8 @@ cost and how often it ran short (engine and JSON schema: ``models.simulation``).
 * ``--warmup-minutes W`` (default 5): a unit requested at t serves from t + W, every policy.
 * ``--policy predictive|reactive|static|all`` (default all); ``--level 80|95`` (default 95):
   the prediction interval whose upper bound the predictive policy plans on;
-  ``--headroom F`` (default 0.10, the planner's): its margin above that bound.
+  ``--headroom F`` (default 0): its margin above that bound, as a share of it (the bound
+  is calibrated on past forecast errors, and U already holds the target utilisation).
 * ``--series``: add the per-interval arrays (demand, needed, requested and serving units).
 
 One summary line per policy on stdout. Bad input (missing file or column, non-positive
@@ -52,8 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--policy", choices=(*POLICIES, "all"), default="all")
     parser.add_argument("--level", type=int, choices=(80, 95), default=95,
                         help="predictive: plan on this interval's upper bound (default 95)")  # fmt: skip
-    parser.add_argument("--headroom", type=float, default=0.10, metavar="F",
-                        help="predictive: planner margin above the upper bound (default 0.10)")  # fmt: skip
+    parser.add_argument("--headroom", type=float, default=0.0, metavar="F",
+                        help="predictive: planner margin above the upper bound (default 0)")  # fmt: skip
     parser.add_argument("--series", action="store_true", help="include per-interval arrays")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="output")
 

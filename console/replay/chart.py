@@ -1,9 +1,14 @@
-"""The What-if chart: demand and each policy's serving capacity as step lines.
+"""The What-if chart: demand, the predictive forecast and each policy's capacity as steps.
 
 Every replay figure is per interval (a fleet size holds for the whole interval), so all
 curves are drawn as steps spanning ``[t, t + step)``. Capacity is in demand units
 (serving units x unit capacity) so it reads against the demand line directly; where a
 policy's capacity is below the demand the gap is shaded in the policy's colour.
+
+The predictive policy's forecast is drawn where it was aimed: each decision forecast the
+interval its new units would first serve (``lead`` = warm-up intervals later), so its
+mean (dotted) and the bound the plan covered (dashed, same colour) sit on that interval
+and read against the demand that then came.
 
 Built on :class:`~console.views.chart.MetricChart`: its curves, theme, legend and
 crosshair readout; the shading is a :class:`ShortfallOverlay`.
@@ -14,15 +19,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from console.replay.jobs import POLICY_LABELS, ReplayOutcome
 from console.theme import Theme
 from console.views.chart import MetricChart
-from models.simulation import POLICY_NAMES
+from models.simulation import POLICY_NAMES, PolicyResult
 
 DEMAND_KEY = "demand"
+FORECAST_KEY = "forecast"  # the predictive policy's forecast mean
+BOUND_KEY = "forecast_bound"  # the demand its plan covered (upper bound + headroom)
+FORECAST_STYLES = {FORECAST_KEY: Qt.PenStyle.DotLine, BOUND_KEY: Qt.PenStyle.DashLine}
 SHORTFALL_ALPHA = 110  # 0-255: visible on both themes without hiding the lines under it
 # Weeks of 30-minute steps make a dense picture: open on the most recent days, in detail.
 DEFAULT_VIEW = pd.Timedelta(days=4)
@@ -97,13 +106,27 @@ class ReplayChart(MetricChart):
         self.ensure_series(DEMAND_KEY, "Demand")
         for name in POLICY_NAMES:
             self.ensure_series(name, f"{POLICY_LABELS[name]} capacity")
+        self.ensure_series(FORECAST_KEY, "Forecast")
+        self.ensure_series(BOUND_KEY, "Planned-on bound")
+        # Both forecast lines share a colour of their own; the pen style tells them apart.
+        self._series[BOUND_KEY].colour_index = self._series[FORECAST_KEY].colour_index
         self._curve(DEMAND_KEY).setZValue(10)  # the reference every capacity is read against
         self.plot.getViewBox().setAutoVisible(y=True)  # y fits the days in view
+        # Six series make a long readout: when it overflows, lose its end, not the demand.
+        self.readout_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._edges = np.empty(0)
         self.clear()
 
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        for key, style in FORECAST_STYLES.items():
+            pen = pg.mkPen(self._curve(key).opts["pen"])
+            pen.setStyle(style)
+            self._curve(key).setPen(pen)
+        self.legend.update()
+
     def clear(self) -> None:
-        for key in (DEMAND_KEY, *POLICY_NAMES):
+        for key in (DEMAND_KEY, *POLICY_NAMES, *FORECAST_STYLES):
             self.set_data(key, np.empty(0), np.empty(0))
             self.set_series_visible(key, key == DEMAND_KEY)
         for name in POLICY_NAMES:
@@ -129,9 +152,33 @@ class ReplayChart(MetricChart):
             capacity = result.serving * result.unit_capacity
             self.set_data(name, *step_points(edges, capacity))
             self.shortfall.set_shortfall(name, edges, capacity, result.demand)
+        self._show_forecast(report.policies.get("predictive"), starts, report.step)
         self._edges = edges
         self.show_recent()
         self.show_latest()
+
+    def _show_forecast(
+        self, result: PolicyResult | None, starts: np.ndarray, step: pd.Timedelta
+    ) -> None:
+        forecast = None if result is None else result.forecast
+        shown = forecast is not None and forecast.decisions > 0
+        for key in FORECAST_STYLES:
+            self.set_series_visible(key, shown)
+            if not shown:
+                self.set_data(key, np.empty(0), np.empty(0))
+        if not shown:
+            return
+        # Decision i aimed at interval i + lead: draw each value on the interval it was for,
+        # and leave out the last decisions' aims past the replayed window.
+        seconds = step.total_seconds()
+        n = len(starts) - forecast.lead
+        aimed = starts[forecast.lead :]
+        edges = np.append(aimed, aimed[-1] + seconds) if len(aimed) else aimed
+        for key, values in ((FORECAST_KEY, forecast.mean), (BOUND_KEY, forecast.bound)):
+            if n > 0:
+                self.set_data(key, *step_points(edges, values[:n]))
+            else:
+                self.set_data(key, np.empty(0), np.empty(0))
 
     def show_recent(self, span: pd.Timedelta = DEFAULT_VIEW) -> None:
         """The last ``span`` of the replay (all of it when shorter), y fitted to it."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from console.analysis.jobs import InvalidParameter  # the same form errors as Analysis
 from console.workers import CancelToken
 from models.simulation import POLICY_NAMES, ReplayCancelled, ReplayReport, ReplaySettings
 
@@ -25,15 +26,6 @@ Progress = Callable[[int, int], None]
 
 LEVEL_CHOICES = (80, 95)
 POLICY_LABELS = {"predictive": "Predictive", "reactive": "Reactive", "static": "Static (peak)"}
-
-
-class InvalidParameter(ValueError):
-    """A form value that cannot be used; ``field`` names the form row."""
-
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ class ReplayParams:
     price_per_unit_hour: float
     warmup_minutes: float = 5.0
     level: int = 95
-    headroom: float = 0.10
+    headroom: float = 0.0  # the engine's default: the calibrated bound is the margin
     policies: tuple[str, ...] = POLICY_NAMES
 
     def __post_init__(self) -> None:
@@ -132,7 +124,12 @@ def results_document(outcome: ReplayOutcome) -> dict[str, object]:
 
 
 def results_table(outcome: ReplayOutcome) -> pd.DataFrame:
-    """One row per interval: demand, needed units, then requested/serving units per policy."""
+    """One row per interval: demand, needed units, then requested/serving units per policy.
+
+    A forecasting policy adds ``<name>_forecast_mean`` and ``<name>_forecast_bound``: the
+    forecast *of that interval* (made ``lead`` intervals earlier, by the decision whose
+    new units first served it) and the demand the plan covered there; empty without one.
+    """
     from models.simulation import needed_units
 
     report = outcome.report
@@ -145,6 +142,12 @@ def results_table(outcome: ReplayOutcome) -> pd.DataFrame:
     for name, result in report.policies.items():
         columns[f"{name}_requested_units"] = result.requested.astype(int)
         columns[f"{name}_serving_units"] = result.serving.astype(int)
+        if result.forecast is not None:
+            forecast = result.forecast
+            for key, values in (("mean", forecast.mean), ("bound", forecast.bound)):
+                aimed = np.full(len(values), np.nan)
+                aimed[forecast.lead :] = values[: len(values) - forecast.lead]
+                columns[f"{name}_forecast_{key}"] = aimed
     return pd.DataFrame(columns)
 
 

@@ -81,6 +81,7 @@ class MetricChart(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
         header.addWidget(self.title_label)
+        header.addSpacing(12)
         header.addWidget(self.readout_label, 1)
 
         self.plot_widget = pg.PlotWidget(
@@ -269,7 +270,12 @@ class MetricChart(QWidget):
             xs, ys = series.curve.getOriginalDataset()
             if series.curve.isVisible() and xs is not None and len(xs):
                 parts.append(f"{series.label} {format_value(float(ys[-1]), self.unit)}")
-        self.readout_label.setText("   ".join(parts))
+        self.set_readout("   ".join(parts))
+
+    def set_readout(self, text: str) -> None:
+        """Show ``text`` in the header; a narrow chart cuts it, the tooltip keeps it whole."""
+        self.readout_label.setText(text)
+        self.readout_label.setToolTip(text)
 
     def readout_at(self, x: float) -> str:
         """The values of every visible series at time ``x`` (nearest point at or before it)."""
@@ -291,7 +297,7 @@ class MetricChart(QWidget):
         self.crosshair.setPos(x)
         self.crosshair.show()
         text = self.readout_at(x)
-        self.readout_label.setText(text)
+        self.set_readout(text)
         self.readout_changed.emit(text)
 
     def hide_readout(self) -> None:

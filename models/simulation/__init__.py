@@ -4,7 +4,7 @@ Public API (stable; the console's what-if workspace runs ``replay`` in a worker)
 
     ReplaySettings(unit_capacity, price_per_unit_hour, warmup=5 min,
                    scale_down_stabilisation=5 min, tolerance=0.10, min_units=1,
-                   max_units=None, level=95, headroom=0.10, max_step=2,
+                   max_units=None, level=95, headroom=0.0, max_step=2,
                    reactive_floor=True, refit_every=288, fit_window=4032,
                    history_intervals=None)                  # BadReplayInput if invalid
     replay(demand: pd.Series | DemandGrid, settings, policies=("predictive", "reactive",
@@ -13,8 +13,12 @@ Public API (stable; the console's what-if workspace runs ``replay`` in a worker)
     PolicyResult: .requested .serving (units per interval) .unit_hours .cost .intervals
         .intervals_under_capacity .percent_under_capacity .unserved_demand
         .scaling_actions .peak_units .summary()
+        .forecast: PlannedForecast | None  (predictive only)
+    PlannedForecast: .lead (intervals) .mean .bound (one per replayed interval: decision i
+        forecast interval i + lead, NaN without a forecast) .decisions .to_dict()
     Policy (Protocol): name; initial_units(history, state) -> int;
         decide(history: History, requested: int, state: dict) -> int
+        optional: details(state) -> dict; planned_forecast(state, first, n) -> PlannedForecast
     demand_grid(series) -> DemandGrid;  needed_units(demand, U) -> ceil(demand / U)
     errors: SimulationError > BadReplayInput(field, reason), ReplayCancelled(done, total)
 
@@ -55,7 +59,7 @@ JSON written by ``headroom simulate`` (``ReplayReport.to_dict``), schema
      "parameters": {"unit_capacity": U, "price_per_unit_hour": P, "warmup_minutes": W,
                     "warmup_intervals": int, "scale_down_stabilisation_minutes": 5.0,
                     "tolerance": 0.1, "min_units": 1, "max_units": int | null,
-                    "level": 95, "headroom": 0.1, "max_step": 2, "reactive_floor": true,
+                    "level": 95, "headroom": 0.0, "max_step": 2, "reactive_floor": true,
                     "refit_every": 288},
      "policies": {"<name>": {
          "unit_hours": float,             # sum of requested units x interval length (h)
@@ -67,7 +71,10 @@ JSON written by ``headroom simulate`` (``ReplayReport.to_dict``), schema
          "scaling_actions": int,          # intervals where the requested fleet changed
          "peak_units": int,               # largest requested fleet
          "details": {...},                # policy specific (predictive: refits, models)
-         "series": {"requested_units": [int], "serving_units": [int]}   # --series only
+         "series": {"requested_units": [int], "serving_units": [int],  # --series only
+                    "forecast": {"lead_intervals": int,        # predictive only: decision i
+                                 "mean": [float | null],       # forecast interval i + lead
+                                 "bound": [float | null]}}     # demand its plan covered
      }},
      "series": {"timestamps": [ISO], "demand": [float | null],          # --series only
                 "needed_units": [int]}}
@@ -79,7 +86,7 @@ from models.simulation.engine import POLICY_NAMES, make_policy, replay, replay_p
 from models.simulation.errors import BadReplayInput, ReplayCancelled, SimulationError
 from models.simulation.policies import History, Policy, ReactivePolicy, StaticPolicy
 from models.simulation.predictive import PredictivePolicy
-from models.simulation.results import SCHEMA, PolicyResult, ReplayReport
+from models.simulation.results import SCHEMA, PlannedForecast, PolicyResult, ReplayReport
 from models.simulation.settings import DemandGrid, ReplaySettings, demand_grid, needed_units
 
 __all__ = [
@@ -88,6 +95,7 @@ __all__ = [
     "BadReplayInput",
     "DemandGrid",
     "History",
+    "PlannedForecast",
     "Policy",
     "PolicyResult",
     "PredictivePolicy",

@@ -132,6 +132,7 @@ def replay_policy(
         serving[i] = fleet.serving(now)
     progress(n, n)
     details_of = getattr(policy, "details", None)
+    forecast_of = getattr(policy, "planned_forecast", None)
     return PolicyResult(
         policy=policy.name,
         demand=np.array(values[history:]),
@@ -141,4 +142,5 @@ def replay_policy(
         step_hours=grid.step_hours,
         price_per_unit_hour=settings.price_per_unit_hour,
         details=details_of(state) if callable(details_of) else {},
+        forecast=forecast_of(state, history, n) if callable(forecast_of) else None,
     )

@@ -16,6 +16,10 @@ below the need of the last observed interval, so a level shift the seasonal fore
 cannot know about is followed at least as fast as the reactive policy would. Without a
 usable forecast (too little history, a failed fit)
 the policy falls back to the need of the last observed interval.
+
+Each decision records the forecast of the interval it acted on — the first one a unit
+requested now can serve, ``warm-up`` intervals ahead: its mean and the bound planned on
+(:meth:`PredictivePolicy.planned_forecast`, shown by the What-if chart).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.simulation.policies import History, last_observed, stabiliser
+from models.simulation.results import PlannedForecast
 from models.simulation.rolling import RollingForecaster
 from models.simulation.settings import ReplaySettings, needed_units
 
@@ -67,10 +72,12 @@ class PredictivePolicy:
 
     def initial_units(self, history: History, state: dict[str, object]) -> int:
         # Before the replay the fleet is whatever the plan wants for the first interval.
-        return self._recommend(history, self.settings.min_units, state, ramp=False)
+        return self._recommend(history, self.settings.min_units, state, ramp=False)[0]
 
     def decide(self, history: History, requested: int, state: dict[str, object]) -> int:
-        recommendation = self._recommend(history, requested, state, ramp=True)
+        recommendation, mean, bound = self._recommend(history, requested, state, ramp=True)
+        log: list[tuple[int, float, float]] = state.setdefault("forecasts", [])  # type: ignore[assignment]
+        log.append((history.now, mean, bound))
         if self.settings.reactive_floor:
             # A seasonal forecast misses a sudden level shift for up to a season; never
             # plan below what the last observed interval needed (predictive + reactive).
@@ -82,14 +89,21 @@ class PredictivePolicy:
 
     def _recommend(
         self, history: History, requested: int, state: dict[str, object], ramp: bool
-    ) -> int:
+    ) -> tuple[int, float, float]:
+        """Units wanted now, and the forecast mean and bound of the interval acted on."""
         from models.planning import plan_capacity
 
         forecast = self.forecaster(state).forecast(history)
         if forecast is None:
             last = last_observed(history.values)
             need = 0 if last is None else int(needed_units(last, self.settings.unit_capacity))
-            return self.settings.clamp(need)
+            return self.settings.clamp(need), np.nan, np.nan
+        acted_on = min(self.warmup_intervals, forecast.horizon - 1)
+        mean = float(forecast.mean[acted_on])
+        # The demand the plan covers there (the planner multiplies by its own headroom).
+        bound = float(forecast.upper[self.settings.level][acted_on]) * (
+            1.0 + self.planner_settings.headroom
+        )
         planner_settings = self.planner_settings
         if not ramp:  # the initial fleet is not built by actions: no step limit
             planner_settings = replace(planner_settings, max_step=NO_MAXIMUM)
@@ -107,7 +121,7 @@ class PredictivePolicy:
                 cache.clear()
             if PLAN_CACHE_SIZE:
                 cache[key] = answer
-        return self.settings.clamp(answer)
+        return self.settings.clamp(answer), mean, bound
 
     def _target(self, requested: int) -> ScalableTarget:
         from models.planning import MetricKind, ScalableTarget, TargetKind
@@ -129,6 +143,14 @@ class PredictivePolicy:
             warmup=s.warmup.to_pytimedelta(),
             cooldown=timedelta(0),  # one decision per interval, like the other policies
         )
+
+    def planned_forecast(self, state: dict[str, object], first: int, n: int) -> PlannedForecast:
+        """What each decision of intervals ``first`` .. ``first + n - 1`` forecast."""
+        mean, bound = np.full(n, np.nan), np.full(n, np.nan)
+        for now, m, b in state.get("forecasts", []):  # type: ignore[attr-defined]
+            if 0 <= now - first < n:
+                mean[now - first], bound[now - first] = m, b
+        return PlannedForecast(lead=self.warmup_intervals, mean=mean, bound=bound)
 
     def details(self, state: dict[str, object]) -> dict[str, object]:
         forecaster = self.forecaster(state)

@@ -14,6 +14,33 @@ SCHEMA = "headroom.simulation/1"
 
 
 @dataclass(frozen=True)
+class PlannedForecast:
+    """What a forecasting policy planned on, one entry per replayed interval (decision).
+
+    Decision ``i`` acted on interval ``i + lead`` (the first one a unit requested at ``i``
+    serves): ``mean[i]`` is the forecast mean of that interval and ``bound[i]`` the demand
+    the plan covered there (the upper bound planned on, headroom included). NaN where the
+    decision had no usable forecast.
+    """
+
+    lead: int
+    mean: np.ndarray
+    bound: np.ndarray
+
+    @property
+    def decisions(self) -> int:
+        """Decisions that had a forecast."""
+        return int(np.count_nonzero(np.isfinite(self.mean)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "lead_intervals": self.lead,
+            "mean": _floats(self.mean),
+            "bound": _floats(self.bound),
+        }
+
+
+@dataclass(frozen=True)
 class PolicyResult:
     """One policy over the replayed intervals; arrays are one entry per interval."""
 
@@ -25,6 +52,7 @@ class PolicyResult:
     step_hours: float
     price_per_unit_hour: float
     details: Mapping[str, object] = field(default_factory=dict)
+    forecast: PlannedForecast | None = None  # predictive: what each decision planned on
 
     @property
     def observed(self) -> np.ndarray:
@@ -129,15 +157,23 @@ class ReplayReport:
             first = next(iter(self.policies.values()))
             result["series"] = {
                 "timestamps": [_iso(t) for t in timestamps],
-                "demand": [None if not np.isfinite(v) else float(v) for v in first.demand],
+                "demand": _floats(first.demand),
                 "needed_units": [int(v) for v in _needed(first)],
             }
             for name, r in self.policies.items():
-                result["policies"][name]["series"] = {  # type: ignore[index]
+                series: dict[str, object] = {
                     "requested_units": r.requested.astype(int).tolist(),
                     "serving_units": r.serving.astype(int).tolist(),
                 }
+                if r.forecast is not None:
+                    series["forecast"] = r.forecast.to_dict()
+                result["policies"][name]["series"] = series  # type: ignore[index]
         return result
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    """JSON numbers, ``null`` where nothing is known."""
+    return [float(v) if np.isfinite(v) else None for v in values]
 
 
 def _needed(result: PolicyResult) -> np.ndarray:

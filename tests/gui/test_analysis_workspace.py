@@ -7,12 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDropEvent
 
 from console.analysis.controller import IDLE, RUNNING
 from console.analysis.workspace import AnalysisWorkspace
-from console.theme import DARK
+from tests.gui.file_workspace_support import drop_file, workspace_on_own_pool
 
 STEP = pd.Timedelta(minutes=5)
 SPIKE_ROW = 2400
@@ -33,14 +31,8 @@ def write_series(path: Path, rows: int = 2880, spike: bool = False, seed: int = 
 
 @pytest.fixture
 def workspace(qtbot):
-    pool = QThreadPool()
-    view = AnalysisWorkspace(pool)
-    view.apply_theme(DARK)
-    view.resize(1300, 820)
-    qtbot.addWidget(view)
-    yield view
-    view.shutdown()
-    pool.waitForDone(10_000)
+    with workspace_on_own_pool(qtbot, AnalysisWorkspace) as view:
+        yield view
 
 
 def load(qtbot, view: AnalysisWorkspace, path: Path) -> None:
@@ -204,16 +196,7 @@ def test_bad_parameter_names_the_field(qtbot, workspace, tmp_path) -> None:
 
 def test_dropping_a_file_opens_it(qtbot, workspace, tmp_path) -> None:
     write_series(tmp_path / "dropped.csv", rows=600)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dropped.csv"))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    workspace.dropEvent(event)
+    drop_file(workspace, tmp_path / "dropped.csv")
     qtbot.waitUntil(lambda: workspace.loaded is not None, timeout=20_000)
     assert workspace.loaded.path.name == "dropped.csv"
 

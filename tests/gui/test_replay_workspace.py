@@ -8,19 +8,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 
 from console.analysis.controller import IDLE, RUNNING
-from console.replay.chart import DEMAND_KEY
+from console.replay.chart import BOUND_KEY, DEMAND_KEY, FORECAST_KEY
 from console.replay.jobs import POLICY_LABELS
 from console.replay.workspace import DEMO_SOURCE, ReplayWorkspace
 from console.theme import DARK, LIGHT
 from console.views.units import format_value
 from models.simulation import ReplaySettings, replay
+from tests.gui.file_workspace_support import drop_file, workspace_on_own_pool
 
 STEP = pd.Timedelta(minutes=30)
-SCREENSHOT = Path(__file__).resolve().parents[2] / "test-artifacts" / "whatif.png"  # curated copies live in resources/screenshots
+SCREENSHOT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "whatif.png"
+)  # curated copies live in resources/screenshots
 
 
 def write_demand(path: Path, rows: int = 480, seed: int = 5) -> pd.Series:
@@ -38,14 +40,8 @@ def write_demand(path: Path, rows: int = 480, seed: int = 5) -> pd.Series:
 
 @pytest.fixture
 def workspace(qtbot):
-    pool = QThreadPool()
-    view = ReplayWorkspace(pool)
-    view.apply_theme(DARK)
-    view.resize(1300, 820)
-    qtbot.addWidget(view)
-    yield view
-    view.shutdown()
-    pool.waitForDone(10_000)
+    with workspace_on_own_pool(qtbot, ReplayWorkspace) as view:
+        yield view
 
 
 def wait_idle(qtbot, view: ReplayWorkspace, timeout: int = 30_000) -> None:
@@ -124,7 +120,36 @@ def test_predictive_policy_runs_and_level_reaches_the_engine(qtbot, workspace, t
     assert workspace.table.rowCount() == 1
     assert workspace.table.cell_text(0, 1) == f"{expected.policies['predictive'].cost:,.2f}"
     assert workspace.table.cell_text(0, 7) == "–"  # no static run to compare with
-    assert workspace.chart.visible_series() == [DEMAND_KEY, "predictive"]
+    chart = workspace.chart
+    assert chart.visible_series() == [DEMAND_KEY, "predictive", FORECAST_KEY, BOUND_KEY]
+    legend = [label.text for _, label in chart.legend.items]
+    assert "Forecast" in legend and "Planned-on bound" in legend
+
+    # Each decision's forecast is drawn on the interval it was for (lead = warm-up).
+    forecast = workspace.outcome.report.policies["predictive"].forecast
+    assert forecast is not None and forecast.decisions > 0
+    starts = report.timestamps().asi8 / 1e9
+    for key, values in ((FORECAST_KEY, forecast.mean), (BOUND_KEY, forecast.bound)):
+        xs, ys = chart.curve_data(key)
+        kept = len(values) - forecast.lead
+        assert len(xs) == 2 * kept
+        np.testing.assert_allclose(xs[::2], starts[forecast.lead :])
+        np.testing.assert_allclose(ys[::2], values[:kept])
+    np.testing.assert_array_equal(forecast.mean, expected.policies["predictive"].forecast.mean)
+    # Dotted mean, dashed bound, one colour of their own: not a demand or capacity line.
+    mean_pen, bound_pen = (chart._curve(k).opts["pen"] for k in (FORECAST_KEY, BOUND_KEY))
+    assert mean_pen.style() == Qt.PenStyle.DotLine and bound_pen.style() == Qt.PenStyle.DashLine
+    assert mean_pen.color() == bound_pen.color()
+    others = {chart._curve(k).opts["pen"].color().name() for k in (DEMAND_KEY, *POLICY_LABELS)}
+    assert mean_pen.color().name() not in others
+
+    # The CSV export puts each forecast on the row of the interval it was for.
+    from console.replay.jobs import results_table
+
+    table = results_table(workspace.outcome)
+    column = table["predictive_forecast_mean"].to_numpy()
+    assert np.isnan(column[: forecast.lead]).all()
+    np.testing.assert_allclose(column[forecast.lead :], forecast.mean[:kept])
 
 
 def test_cancel_returns_to_idle_and_no_result_lands(qtbot, workspace, tmp_path) -> None:
@@ -183,12 +208,7 @@ def test_bad_parameter_names_the_field(qtbot, workspace, tmp_path) -> None:
 
 def test_dropped_file_is_opened(qtbot, workspace, tmp_path) -> None:
     write_demand(tmp_path / "dropped.csv")
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dropped.csv"))])
-    event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.NoModifier
-    )
-    workspace.dropEvent(event)
+    drop_file(workspace, tmp_path / "dropped.csv")
     wait_idle(qtbot, workspace)
     assert workspace.loaded is not None and workspace.loaded.path.name == "dropped.csv"
 
@@ -217,6 +237,7 @@ def test_exports_write_results_and_chart(qtbot, workspace, tmp_path) -> None:
     replayed = len(demand) - outcome.report.history_intervals
     assert len(table) == replayed
     assert list(table["static_serving_units"]) == list(outcome.report.policies["static"].serving)
+    assert not any("forecast" in column for column in table.columns)  # no predictive run
 
     png = workspace.export_chart(tmp_path / "chart.png")
     svg = workspace.export_chart(tmp_path / "chart.svg")
