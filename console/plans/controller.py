@@ -39,13 +39,16 @@ from models.planning import (
     IllegalTransition,
     Plan,
     PlanState,
+    RightsizingSuggestion,
     plan_capacity,
     propose,
+    rightsize,
     supersede_pending,
 )
 
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
 HORIZON = 12  # plan intervals (6 hours of target time)
+RIGHTSIZING_DAYS = 14.0  # history the rightsizing peak is taken over
 ACTING = (PlanState.APPROVED, PlanState.AUTO_APPROVED, PlanState.EXECUTING)
 
 
@@ -56,6 +59,7 @@ class CycleResult:
     forecast: Forecast
     plan: Plan | None
     now: pd.Timestamp
+    rightsizing: RightsizingSuggestion | None = None  # from the same history
 
 
 def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult:
@@ -69,7 +73,8 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
     forecast = future_only(model.predict(HORIZON + 3), now + PLAN_INTERVAL, HORIZON)
     target = runtime.scalable_target(current)
     proposal = plan_capacity(target, forecast, now=now)
-    return CycleResult(runtime.name, history, forecast, propose(target, proposal), now)
+    smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)
+    return CycleResult(runtime.name, history, forecast, propose(target, proposal), now, smaller)
 
 
 def future_only(forecast: Forecast, after: pd.Timestamp, horizon: int) -> Forecast:

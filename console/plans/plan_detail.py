@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from models.planning import Plan
 
 
-def _table(headers: tuple[str, ...]) -> QTableWidget:
+def make_table(headers: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().hide()
@@ -27,7 +27,7 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+def fill_table(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
     table.setRowCount(len(rows))
     for row, values in enumerate(rows):
         for column, value in enumerate(values):
@@ -56,8 +56,8 @@ class PlanDetail(QWidget):
         self.plan: Plan | None = None
         self.summary = QLabel("Select a plan to see its steps, reasoning and cost.")
         self.summary.setWordWrap(False)  # explicit lines: a wrapped label gets squeezed
-        self.steps = _table(("When", "Units", "Change $/h", "$ to horizon", "Serves"))
-        self.trace = _table(("Rule", "Units", "Why"))
+        self.steps = make_table(("When", "Units", "Change $/h", "$ to horizon", "Serves"))
+        self.trace = make_table(("Rule", "Units", "Why"))
         self.steps.itemSelectionChanged.connect(self._show_trace)
         split = QSplitter()
         split.addWidget(self.steps)
@@ -72,11 +72,11 @@ class PlanDetail(QWidget):
         self.plan = plan
         if plan is None:
             self.summary.setText("No plan selected.")
-            _fill(self.steps, [])
-            _fill(self.trace, [])
+            fill_table(self.steps, [])
+            fill_table(self.trace, [])
             return
         self.summary.setText(cost_text(plan))
-        _fill(
+        fill_table(
             self.steps,
             [
                 (
@@ -92,14 +92,14 @@ class PlanDetail(QWidget):
         if plan.proposal.steps:
             self.steps.selectRow(0)
         else:
-            _fill(self.trace, [])
+            fill_table(self.trace, [])
 
     def _show_trace(self) -> None:
         rows = {index.row() for index in self.steps.selectedIndexes()}
         if self.plan is None or not rows:
             return
         step = self.plan.proposal.steps[min(rows)]
-        _fill(
+        fill_table(
             self.trace,
             [(str(t.rule), f"{t.value:.2f}", t.note) for t in step.trace.steps],
         )

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.plans.audit_view import AuditView
-from console.plans.controller import PlanController
+from console.plans.controller import RIGHTSIZING_DAYS, PlanController
 from console.plans.notifications_dialog import NotificationsDialog
 from console.plans.plan_chart import PlanChart
 from console.plans.plan_detail import PlanDetail
 from console.plans.plan_list import PlanListModel, PlanListView
 from console.plans.policy_editor import MODE_LABELS, PolicyEditor
+from console.plans.rightsizing_view import RightsizingView
 from console.plans.target_dialog import AsgTargetDialog
 from console.plans.targets import DEMO_SPEEDS, TargetConfig, TargetRuntime, save_targets
 from console.theme import Theme
@@ -98,6 +99,8 @@ class PlansWorkspace(QWidget):
         self.lower.addTab(self.detail, "Steps && reasoning")
         self.lower.addTab(self.policy, "Policy")
         self.lower.addTab(self.audit, "Audit log")
+        self.rightsizing = RightsizingView(RIGHTSIZING_DAYS)
+        self.lower.addTab(self.rightsizing, "Rightsizing")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart)
         right.addWidget(self.lower)
@@ -198,6 +201,10 @@ class PlansWorkspace(QWidget):
         self.reject_button.setEnabled(pending)
 
     def _on_cycle_done(self, target: str, _message: str = "") -> None:
+        cycles = self.controller.cycles
+        self.rightsizing.show_suggestions(
+            {name: cycle.rightsizing for name, cycle in cycles.items()}, checked=len(cycles)
+        )
         if target == self.current_target():
             self._show_problem()
             self._draw(self.selected_plan())

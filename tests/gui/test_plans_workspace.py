@@ -71,6 +71,11 @@ def test_first_launch_shows_a_demo_plan_with_band_and_step_line(qtbot, server): 
         assert workspace.detail.steps.rowCount() == len(workspace.model.plans[0].proposal.steps)
         assert workspace.detail.trace.rowCount() > 0
         assert workspace.approve_button.isEnabled()
+        # The demo pool is busy at its peak: nothing to rightsize, and the tab says so.
+        assert (
+            workspace.lower.tabText(workspace.lower.indexOf(workspace.rightsizing)) == "Rightsizing"
+        )
+        assert "Nothing to rightsize" in workspace.rightsizing.summary.text()
         # The "needs approval" notification reached the webhook in Slack's format.
         qtbot.waitUntil(lambda: bool(handler.received), timeout=WAIT_MS)
         assert "Plan needs approval" in json.loads(handler.received[0][2])["text"]
