@@ -30,10 +30,17 @@ def test_automatic_collection_is_off_and_the_timer_collects(qtbot) -> None:
         worker = threading.Thread(target=lambda: [[] for _ in range(200_000)], name="worker")
         worker.start()
         worker.join(10)
-        kept = [[] for _ in range(gc.get_threshold()[0] + 10)]  # past gen-0's threshold
-        qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)
+        # Keep allocating on this (the GUI) thread while waiting: counts are net of frees,
+        # and widgets torn down by earlier tests may free hundreds of objects meanwhile.
+        kept: list[list[object]] = []
+
+        def allocate_then_check() -> bool:
+            kept.extend([] for _ in range(gc.get_threshold()[0] + 10))
+            return bool(freed_on)
+
+        qtbot.waitUntil(allocate_then_check, timeout=5000)
         assert freed_on == [threading.main_thread().name]
-        del kept
+        kept.clear()
     finally:
         guard.stop()
     assert gc.isenabled() == enabled_before
