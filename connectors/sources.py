@@ -30,7 +30,10 @@ from typing import TYPE_CHECKING
 from connectors.errors import BadSourceUri
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from connectors.local import Collector
+    from connectors.ssh.custom import CustomMetric
 
 SCHEMES = ("local", "ssh", "prometheus+http", "prometheus+https", "aws")
 _DURATION = re.compile(r"^[0-9]+(ms|s|m|h|d|w|y)$")
@@ -40,11 +43,15 @@ _AWS_OPTIONS = {"endpoint", "period"}
 
 
 def open_source(
-    uri: str, *, known_hosts: Path | None = None, identity: Path | None = None
+    uri: str,
+    *,
+    known_hosts: Path | None = None,
+    identity: Path | None = None,
+    custom: Sequence[CustomMetric] = (),
 ) -> Collector:
     """The collector for ``uri``; raises :class:`BadSourceUri` when it cannot be understood.
 
-    ``known_hosts`` and ``identity`` only matter for ``ssh://`` sources.
+    ``known_hosts``, ``identity`` and ``custom`` metrics only matter for ``ssh://`` sources.
     """
     text = uri.strip()
     if text == "local":
@@ -58,7 +65,7 @@ def open_source(
         raise BadSourceUri(redact(text), f"malformed URI: {error}") from None
     scheme = parts.scheme.lower()
     if scheme == "ssh":
-        return _open_ssh(text, known_hosts, identity)
+        return _open_ssh(text, known_hosts, identity, custom)
     if scheme in ("prometheus+http", "prometheus+https"):
         return _open_prometheus(text, parts)
     if scheme == "aws":
@@ -84,13 +91,15 @@ def redact(uri: str) -> str:
 # -- one function per scheme ---------------------------------------------------------------
 
 
-def _open_ssh(uri: str, known_hosts: Path | None, identity: Path | None) -> Collector:
+def _open_ssh(
+    uri: str, known_hosts: Path | None, identity: Path | None, custom: Sequence[CustomMetric]
+) -> Collector:
     _refuse_password(uri)
     try:
         from connectors.ssh.collector import SshCollector
     except ModuleNotFoundError:
         raise BadSourceUri(uri, "SSH sources are not available in this installation") from None
-    return SshCollector.from_uri(uri, known_hosts=known_hosts, identity=identity)
+    return SshCollector.from_uri(uri, known_hosts=known_hosts, identity=identity, custom=custom)
 
 
 def _open_prometheus(uri: str, parts: urllib.parse.SplitResult) -> Collector:

@@ -12,6 +12,9 @@ literal argument. Shell syntax (pipes, redirections) needs an explicit
 
 Output: one number (metric ``custom.<name>``), or lines ``<instance> <number>``
 (metrics ``custom.<name>:<instance>``). Counters become per-second rates.
+
+Written by an operator as one line (:func:`parse_definition`): ``NAME=COMMAND``, or
+``NAME:counter=COMMAND`` for a value that only grows (requests served so far).
 """
 
 from __future__ import annotations
@@ -119,3 +122,21 @@ def _number(metric: str, text: str) -> float:
     if not math.isfinite(value):
         raise CustomMetricError(metric, "output is not a finite number")
     return value
+
+
+def parse_definition(text: str) -> CustomMetric:
+    """``NAME=COMMAND`` or ``NAME:counter=COMMAND`` as a :class:`CustomMetric`."""
+    head, sep, command = text.partition("=")
+    name, _, kind = head.strip().partition(":")
+    if not sep or not name:
+        raise CustomMetricError(
+            text.strip()[:40], "write it as NAME=COMMAND or NAME:counter=COMMAND"
+        )
+    if kind not in ("", "counter"):
+        raise CustomMetricError(name, f"unknown kind {kind!r}: only ':counter' is allowed")
+    return CustomMetric(name=name, command=command.strip(), counter=kind == "counter")
+
+
+def format_definition(metric: CustomMetric) -> str:
+    """The one-line form :func:`parse_definition` reads back."""
+    return f"{metric.name}{':counter' if metric.counter else ''}={metric.command}"

@@ -63,22 +63,43 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument(
         "--identity", type=Path, metavar="FILE", help="private key file for ssh:// sources"
     )
+    parser.add_argument(
+        "--custom",
+        action="append",
+        default=[],
+        metavar="NAME=COMMAND",
+        help="an extra metric for ssh:// sources: a command on the host that prints a number "
+        "(or lines '<instance> <number>'), e.g. 'queue.length=redis-cli llen jobs'; "
+        "NAME:counter=COMMAND for a growing count, stored as a per-second rate; repeatable",
+    )
 
 
 def open_sources(
-    uris: list[str], known_hosts: Path | None = None, identity: Path | None = None
+    uris: list[str],
+    known_hosts: Path | None = None,
+    identity: Path | None = None,
+    custom: list[str] | None = None,
 ) -> list[Collector]:
     """The collectors for the ``--source`` URIs, through the one source registry."""
     from connectors.errors import SourceError
     from connectors.sources import open_source
+    from connectors.ssh.custom import CustomMetricError, parse_definition
 
     for option, path in (("--known-hosts", known_hosts), ("--identity", identity)):
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path}: no such file")
+    try:
+        metrics = [parse_definition(text) for text in custom or []]
+    except CustomMetricError as error:
+        raise UsageError(f"--custom: {error}") from None
+    if metrics and not any(uri.strip().lower().startswith("ssh://") for uri in uris):
+        raise UsageError("--custom: custom metrics run over SSH; add an ssh:// --source")
     collectors = []
     for uri in dict.fromkeys(uris):  # the same source twice would duplicate every row
         try:
-            collectors.append(open_source(uri, known_hosts=known_hosts, identity=identity))
+            collectors.append(
+                open_source(uri, known_hosts=known_hosts, identity=identity, custom=metrics)
+            )
         except SourceError as error:
             raise UsageError(str(error)) from None
     return collectors
@@ -134,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
 
     _check_numbers(args.seconds, args.interval)
     check_output_path(args.out)
-    collector = _Together(open_sources(args.source or ["local"], args.known_hosts, args.identity))
+    collector = _Together(
+        open_sources(args.source or ["local"], args.known_hosts, args.identity, args.custom)
+    )
     samples: list[Sample] = []
     started = time.monotonic()
     with ProgressBar(args.seconds, label="collecting", unit="s") as bar:

@@ -92,14 +92,14 @@ def test_ssh_uris_go_to_the_ssh_collector(tmp_path: Path, monkeypatch: pytest.Mo
     # registry's is to hand it the URI and the files untouched.
     seen = {}
 
-    def from_uri(uri, known_hosts=None, identity=None):
-        seen.update(uri=uri, known_hosts=known_hosts, identity=identity)
+    def from_uri(uri, known_hosts=None, identity=None, custom=()):
+        seen.update(uri=uri, known_hosts=known_hosts, identity=identity, custom=custom)
         return "collector"
 
     monkeypatch.setattr(collector_module.SshCollector, "from_uri", staticmethod(from_uri))
     kh, key = tmp_path / "known_hosts", tmp_path / "id"
     assert open_source("ssh://ops@db1:2222", known_hosts=kh, identity=key) == "collector"
-    assert seen == {"uri": "ssh://ops@db1:2222", "known_hosts": kh, "identity": key}
+    assert seen == {"uri": "ssh://ops@db1:2222", "known_hosts": kh, "identity": key, "custom": ()}
     assert open_source("ssh://db-alias") == "collector"
     assert seen["uri"] == "ssh://db-alias" and seen["known_hosts"] is None
 
