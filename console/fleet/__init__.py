@@ -2,8 +2,9 @@
 
 ``install_fleet(window)`` is the one call the main window makes: it adds the
 Fleet tab and the Connections panel, starts polling the saved connections
-(samples go to the window's store writer) and opens a host's charts in the
-Live tab when the operator selects it in the fleet table.
+(samples go to the window's store writer), starts the anomaly detectors and
+forecasts behind the table's flag and peak columns (in a worker), and opens a
+host's charts in the Live tab when the operator selects it in the fleet table.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from console.fleet.fleet_model import HOST_ROLE, FleetModel
 from console.fleet.fleet_state import FleetState
 from console.fleet.fleet_view import FleetView
 from console.fleet.hostkey_dialog import HostKeyAsker, show_mismatch
+from console.fleet.insights import FleetInsights
 from console.fleet.poller import FleetPoller
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ class Fleet(QObject):
         self.state = FleetState()
         self.model = FleetModel(self.state, parent=self)
         self.view = FleetView(self.model)
+        self.insights = FleetInsights(self.state, parent=self)
+        self.insights.failed.connect(lambda message: window.notifier.report("fleet", message))
         self.asker = HostKeyAsker(window)
         try:
             book = load_book()
@@ -68,6 +72,7 @@ class Fleet(QObject):
 
     def start(self) -> None:
         self.poller.start()
+        self.insights.start()
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:
         if self._stopped:
@@ -75,7 +80,8 @@ class Fleet(QObject):
         self._stopped = True
         self.model.timer.stop()
         self.manager.timer.stop()
-        return self.poller.stop(timeout_s)
+        insights_done = self.insights.stop(timeout_s)
+        return self.poller.stop(timeout_s) and insights_done
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.Close:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -85,6 +86,12 @@ class ConnectionDialog(QDialog):
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText("comma separated")
         self.group_edit = QLineEdit()
+        self.custom_edit = QPlainTextEdit()
+        self.custom_edit.setPlaceholderText(
+            "one per line: NAME=COMMAND, e.g. queue.length=redis-cli llen jobs\n"
+            "NAME:counter=COMMAND for a growing count (stored per second)"
+        )
+        self.custom_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.test_button = QPushButton("Test")
@@ -99,6 +106,7 @@ class ConnectionDialog(QDialog):
         form.addRow("Options", self.options_edit)
         form.addRow("Tags", self.tags_edit)
         form.addRow("Group", self.group_edit)
+        form.addRow("Custom metrics", self.custom_edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -126,6 +134,9 @@ class ConnectionDialog(QDialog):
             options=self.options_edit.text().strip(),
             tags=tags,
             group=self.group_edit.text().strip(),
+            custom=tuple(
+                line.strip() for line in self.custom_edit.toPlainText().splitlines() if line.strip()
+            ),  # fmt: skip
         ).validate()
 
     def _store_password(self, connection: Connection) -> None:
@@ -186,6 +197,7 @@ class ConnectionDialog(QDialog):
         self.options_edit.setText(connection.options)
         self.tags_edit.setText(", ".join(connection.tags))
         self.group_edit.setText(connection.group)
+        self.custom_edit.setPlainText("\n".join(connection.custom))
 
     def _kind_changed(self, kind: str) -> None:
         address, user, options = PLACEHOLDERS.get(kind, ("", "", ""))
@@ -193,3 +205,4 @@ class ConnectionDialog(QDialog):
         self.user_edit.setPlaceholderText(user)
         self.options_edit.setPlaceholderText(options)
         self.password_edit.setEnabled(kind != "aws")
+        self.custom_edit.setEnabled(kind == "ssh")  # a command needs a shell on the host

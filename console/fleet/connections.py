@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from connectors.paths import config_dir
+from connectors.ssh.custom import CustomMetric, CustomMetricError, parse_definition
 
 SCHEMA_VERSION = 1
 FILE_NAME = "connections.json"
@@ -47,6 +48,8 @@ class Connection:
     - prometheus: a base URL ``http(s)://host:port[/path]``, ``user`` for basic auth;
     - aws: ``region/asg/NAME`` or ``region/instance/ID``, ``user`` is the AWS profile.
     ``options`` is the URI query (e.g. ``job=node`` or ``endpoint=http://...``).
+    ``custom`` (ssh only) holds operator-defined metrics, one ``NAME=COMMAND`` each
+    (see :mod:`connectors.ssh.custom`).
     """
 
     name: str
@@ -56,6 +59,7 @@ class Connection:
     options: str = ""
     tags: tuple[str, ...] = ()
     group: str = ""
+    custom: tuple[str, ...] = ()
 
     def validate(self) -> Connection:
         if not _NAME.match(self.name):
@@ -66,7 +70,17 @@ class Connection:
             raise ConnectionError_("address", "required")
         if "@" in self.address and self.kind != "aws":
             raise ConnectionError_("address", "put the user in the user field, not the address")
+        if self.custom and self.kind != "ssh":
+            raise ConnectionError_("custom", "custom metrics run over SSH only")
+        self.custom_metrics()
         return self
+
+    def custom_metrics(self) -> list[CustomMetric]:
+        """The ``custom`` definitions, parsed (raises ConnectionError_ naming the bad one)."""
+        try:
+            return [parse_definition(text) for text in self.custom]
+        except CustomMetricError as error:
+            raise ConnectionError_("custom", str(error)) from None
 
     def uri(self) -> str:
         """The ``connectors.sources`` URI (no secret can be in it: there is no field for one)."""
@@ -135,6 +149,7 @@ def load_book(path: Path | None = None) -> ConnectionBook:
         book = ConnectionBook()
         for row in rows:
             row["tags"] = tuple(row.get("tags", ()))
+            row["custom"] = tuple(row.get("custom", ()))
             book.put(Connection(**row))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConnectionsFileError(path, f"cannot read connections: {error}") from None
@@ -147,7 +162,9 @@ def save_book(book: ConnectionBook, path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "schema_version": SCHEMA_VERSION,
-        "connections": [{**asdict(c), "tags": list(c.tags)} for c in book.connections],
+        "connections": [
+            {**asdict(c), "tags": list(c.tags), "custom": list(c.custom)} for c in book.connections
+        ],
     }
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".connections-")
     with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -5,7 +5,9 @@ threads; the GUI's model calls :meth:`FleetState.take_changes` a few times a
 second and repaints only the rows that changed. Per host it keeps the latest
 value of each fleet metric and a ring of ``window_s`` seconds at ``resolution_s``
 (float32, NaN where nothing arrived) that feeds the sparkline, the anomaly flag
-and the forecast peak.
+and the forecast peak. The flag and the peak come from the product's engines
+(:mod:`console.fleet.insights`, in a worker), which read completed slots with
+:meth:`FleetState.cpu_window` and write back with ``set_anomalies`` / ``set_forecasts``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,9 +39,6 @@ SUMMED = {
 }
 CPU = 0
 SPARK_POINTS = 60
-ANALYSIS_POINTS = 60  # the anomaly flag and forecast look at this many recent slots
-FORECAST_AHEAD_S = 3600.0
-ANOMALY_Z = 4.0
 
 
 @dataclass
@@ -67,6 +65,8 @@ class Changes:
 
     new_rows: int = 0  # rows [old_count, old_count + new_rows) appeared
     dirty: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # The subset whose status or tags changed too (the others only have new numbers).
+    labels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 class FleetState:
@@ -89,8 +89,12 @@ class FleetState:
         self.head = np.full(capacity, -1, dtype=np.int64)  # last absolute slot written per row
         self.anomaly = np.zeros(capacity, dtype=bool)
         self.forecast_peak = np.full(capacity, np.nan)
+        # What produced the flag and the peak, for the cells' tooltips ("" when nothing).
+        self.anomaly_note: list[str] = []
+        self.peak_note: list[str] = []
         self._published = 0  # rows the GUI knows about
         self._dirty: set[int] = set()
+        self._dirty_labels: set[int] = set()
         self.samples_ingested = 0
 
     # -- writers (any thread) -----------------------------------------------------------
@@ -106,11 +110,14 @@ class FleetState:
             for row in self._rows_by_connection.get(connection, ()):
                 self.tags[row] = tuple(tags)
                 self._dirty.add(row)
+                self._dirty_labels.add(row)
 
     def set_status(self, connection: str, status: ConnectionStatus) -> None:
         with self._lock:
             self.status[connection] = status
-            self._dirty.update(self._rows_by_connection.get(connection, ()))
+            rows = self._rows_by_connection.get(connection, ())
+            self._dirty.update(rows)
+            self._dirty_labels.update(rows)
 
     def ingest(self, connection: str, samples: list[Sample]) -> int:
         """Fold a batch of one connection's samples in; returns how many were fleet metrics."""
@@ -142,30 +149,54 @@ class FleetState:
     def row_count(self) -> int:
         return self._published
 
-    def analyse_all(self) -> None:
-        """Recompute anomaly flags and forecast peaks of every row (a background thread
-        calls this every few seconds, so the GUI thread never pays for it)."""
-        with self._lock:
-            count = len(self.hosts)
-        rows = np.arange(count, dtype=np.int64)
-        if rows.size:
-            self._analyse(rows)
-
-    def take_changes(self, analyse: bool = False) -> Changes:
-        """Publish new rows and hand over the dirty ones (the GUI thread calls this).
-
-        The lock is held only to swap the dirty set: workers keep ingesting while
-        the analysis runs (a value written meanwhile is simply seen next time).
-        """
+    def take_changes(self) -> Changes:
+        """Publish new rows and hand over the dirty ones (the GUI thread calls this)."""
         with self._lock:
             new_rows = len(self.hosts) - self._published
             self._published = len(self.hosts)
             taken, self._dirty = self._dirty, set()
+            labels, self._dirty_labels = self._dirty_labels, set()
         dirty = np.fromiter(taken, dtype=np.int64, count=len(taken))
         dirty.sort()
-        if analyse and dirty.size:
-            self._analyse(dirty)
-        return Changes(new_rows, dirty)
+        return Changes(new_rows, dirty, np.sort(np.fromiter(labels, np.int64, len(labels))))
+
+    def cpu_window(self, points: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(heads, values)``: per row, the last absolute slot written and the ``points``
+        CPU slots *before* it, oldest first (a copy, NaN where missing).
+
+        The head slot itself is left out: it is still being overwritten by this
+        interval's polls, and a streaming detector cannot take a value back.
+        """
+        with self._lock:
+            count = len(self.hosts)
+            rows = np.arange(count, dtype=np.int64)
+            heads = self.head[:count].copy()
+            values = self._recent(rows, CPU, points + 1)[:, :-1] if count else np.empty((0, points))
+        return heads, values
+
+    def set_anomalies(self, rows: np.ndarray, flags: np.ndarray, notes: list[str]) -> None:
+        """Results of the anomaly detectors (any thread); changed rows are repainted."""
+        self._set_results("anomaly", rows, flags, self.anomaly_note, notes)
+
+    def set_forecasts(self, rows: np.ndarray, peaks: np.ndarray, notes: list[str]) -> None:
+        """Results of the forecasts (any thread); changed rows are repainted."""
+        self._set_results("forecast_peak", rows, peaks, self.peak_note, notes)
+
+    def _set_results(
+        self,
+        name: str,
+        rows: np.ndarray,
+        values: np.ndarray,
+        note_list: list[str],
+        notes: list[str],
+    ) -> None:
+        with self._lock:
+            column = getattr(self, name)  # looked up under the lock: _grow replaces arrays
+            for row, value, note in zip(rows.tolist(), values.tolist(), notes, strict=True):
+                if note_list[row] != note or not _same(column[row].item(), value):
+                    column[row] = value
+                    note_list[row] = note
+                    self._dirty.add(row)
 
     def sparkline(self, row: int, points: int = SPARK_POINTS) -> np.ndarray:
         """The last ``points`` CPU slots of ``row``, oldest first (NaN where missing)."""
@@ -198,6 +229,8 @@ class FleetState:
         self.sources.append(source)
         self.connections.append(connection)
         self.tags.append(self._connection_tags.get(connection, ()))
+        self.anomaly_note.append("")
+        self.peak_note.append("")
         return row
 
     def _grow(self, capacity: int) -> None:
@@ -238,28 +271,7 @@ class FleetState:
         values[heads < 0] = np.nan
         return values
 
-    def _analyse(self, rows: np.ndarray) -> None:
-        """Anomaly flag (robust z of the latest CPU slot) and forecast peak (linear trend)."""
-        recent = self._recent(rows, CPU, ANALYSIS_POINTS)
-        enough = np.sum(np.isfinite(recent), axis=1) >= 10
-        # Rows with too little data are all-NaN slices: masked below, so silence numpy.
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            past = recent[:, :-1]
-            median = np.nanmedian(np.where(enough[:, None], past, 0.0), axis=1)
-            mad = np.nanmedian(np.abs(past - median[:, None]), axis=1) * 1.4826
-            spread = np.maximum(mad, 1.0)  # a flat 0.1 % wobble is not an anomaly
-            z = np.abs(recent[:, -1] - median) / spread
-            self.anomaly[rows] = enough & np.isfinite(z) & (z > ANOMALY_Z)
-            x = np.arange(ANALYSIS_POINTS, dtype=np.float64)[None, :]
-            valid = np.isfinite(recent)
-            xs = np.where(valid, x, np.nan)
-            x_mean = np.nanmean(xs, axis=1, keepdims=True)
-            y_mean = np.nanmean(recent, axis=1, keepdims=True)
-            slope = np.nansum((xs - x_mean) * (recent - y_mean), axis=1) / np.nansum(
-                (xs - x_mean) ** 2, axis=1
-            )
-            ahead = (ANALYSIS_POINTS - 1 - x_mean[:, 0]) + FORECAST_AHEAD_S / self.resolution_s
-            end = y_mean[:, 0] + slope * ahead
-            peak = np.clip(np.fmax(np.nanmax(recent, axis=1), end), 0.0, 100.0)
-            self.forecast_peak[rows] = np.where(enough, peak, np.nan)
+
+def _same(old: object, new: object) -> bool:
+    """Equal, counting NaN as equal to NaN (an unknown peak that stays unknown)."""
+    return old == new or (old != old and new != new)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.fleet.cell_delegate import CellDelegate
 from console.fleet.fleet_model import GROUP_BY, HOST_ROLE, SPARK, FleetModel
 from console.fleet.sparkline_delegate import SparklineDelegate
 
@@ -56,6 +57,8 @@ class FleetView(QWidget):
         self.table.setColumnWidth(0, 190)
         self.table.setColumnWidth(3, 170)  # "refused · retrying in 12 s" fits
         self.table.setColumnWidth(SPARK, 130)
+        self.cells = CellDelegate(self.table)  # cached text layouts: painting is the hot path
+        self.table.setItemDelegate(self.cells)
         self.delegate = SparklineDelegate(self.table)
         self.table.setItemDelegateForColumn(SPARK, self.delegate)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)

@@ -20,10 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from connectors.errors import AuthFailed, HostKeyMismatch, SourceError, UnknownHostKey
 from console.fleet.connections import Connection
@@ -33,7 +34,6 @@ from models.samples import Sample
 log = logging.getLogger(__name__)
 
 TICK_MS = 100
-ANALYSIS_INTERVAL_S = 5.0
 BACKOFF_INITIAL_S = 1.0
 BACKOFF_MAX_S = 60.0
 AWS_MIN_INTERVAL_S = 30.0  # CloudWatch has 1-minute periods: polling faster only costs API calls
@@ -67,24 +67,6 @@ class _Slot:
     replaced: bool = False  # a stand-in thread was added for this poll's stuck thread
     removed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class _PollTask(QRunnable):
-    def __init__(self, poller: FleetPoller, slot: _Slot) -> None:
-        super().__init__()
-        self.poller = poller
-        self.slot = slot
-
-    def run(self) -> None:
-        try:
-            self.poller._poll(self.slot)
-        except Exception:  # never raise into Qt's pool; a bug must not kill polling
-            log.exception("poll of %s crashed", self.slot.connection.name)
-        finally:
-            if self.slot.replaced:
-                self.slot.replaced = False
-                self.poller._release_stand_in()
-            self.slot.busy = False
 
 
 class FleetPoller(QObject):
@@ -156,13 +138,9 @@ class FleetPoller(QObject):
             self._dispatcher.start()
 
     def _dispatch(self) -> None:
-        analysed_at = 0.0
         while not self._stopping.wait(TICK_MS / 1000):
             try:
                 self.tick()
-                if time.monotonic() - analysed_at >= ANALYSIS_INTERVAL_S:
-                    analysed_at = time.monotonic()
-                    self.state.analyse_all()  # anomaly flags and forecast peaks, off the GUI
             except Exception:  # a bug must not end polling silently for the whole fleet
                 log.exception("fleet dispatcher tick failed")
 
@@ -224,7 +202,9 @@ class FleetPoller(QObject):
                 interval = max(interval, AWS_MIN_INTERVAL_S)
             # Keep the phase: the next poll is due one interval after this one was due.
             slot.next_at = max(slot.next_at + interval, now + interval / 2)
-            (self.slow_pool if slot.slow else self.pool).start(_PollTask(self, slot))
+            # A plain callable, not a QRunnable subclass: PySide keeps some of those
+            # wrappers (and all they reference) alive after they ran, 1,000 a second.
+            (self.slow_pool if slot.slow else self.pool).start(partial(self._run_poll, slot))
 
     def _add_stand_in(self, slot: _Slot) -> None:
         with self._pool_lock:
@@ -240,6 +220,17 @@ class FleetPoller(QObject):
             self.pool.setMaxThreadCount(self.base_threads + self.stand_ins)
 
     # -- one poll (worker thread) -------------------------------------------------------
+
+    def _run_poll(self, slot: _Slot) -> None:
+        try:
+            self._poll(slot)
+        except Exception:  # never raise into Qt's pool; a bug must not kill polling
+            log.exception("poll of %s crashed", slot.connection.name)
+        finally:
+            if slot.replaced:
+                slot.replaced = False
+                self._release_stand_in()
+            slot.busy = False
 
     def _poll(self, slot: _Slot) -> None:
         name = slot.connection.name
@@ -313,6 +304,7 @@ class FleetPoller(QObject):
                 known_hosts=self.known_hosts or default_known_hosts(),
                 decide=self.decide or refuse_unknown,
                 options=options,
+                custom=connection.custom_metrics(),
             )
         from connectors.sources import open_source
 

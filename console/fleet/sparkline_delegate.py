@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from console.fleet.fleet_model import SPARK_KEY_ROLE, SPARK_ROLE
 
 LINE = QColor("#3a8fd9")
+_SELECTED = QStyle.StateFlag.State_Selected.value
 SPARK_MAX = 100.0  # CPU percent: a fixed scale so rows compare at a glance
 
 
@@ -27,16 +28,23 @@ class SparklineDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        if option.state & QStyle.StateFlag.State_Selected:
+        if option.state.value & _SELECTED:  # on ints: Qt's enum operators run Python code
             painter.fillRect(option.rect, option.palette.highlight())
+            # The line is drawn in the highlight's own blue: give it a backdrop to stay legible.
+            painter.fillRect(option.rect.adjusted(2, 2, -2, -2), option.palette.base())
         # The line only changes when a new history slot is written (every 10 s), but the
         # table repaints a few times a second: draw each line once, then blit it.
         size = option.rect.size()
-        key = (index.data(SPARK_KEY_ROLE), size.width(), size.height())
+        model = index.model()
+        if hasattr(model, "spark_at"):  # the fleet model: ask it directly, not through C++
+            row_key, values = model.spark_at(index.row())
+        else:
+            row_key, values = index.data(SPARK_KEY_ROLE), lambda: index.data(SPARK_ROLE)
+        key = (row_key, size.width(), size.height())
         row = key[0][0] if isinstance(key[0], tuple) else None
         pixmap = self._cache.get(row) if row is not None else None
         if pixmap is None or pixmap[0] != key:
-            pixmap = (key, self._render(index.data(SPARK_ROLE), size.width(), size.height()))
+            pixmap = (key, self._render(values(), size.width(), size.height()))
             if row is not None:
                 self._cache[row] = pixmap  # one entry per host: bounded by the fleet size
         if pixmap[1] is not None:

@@ -152,18 +152,19 @@ def test_fleet_tab_in_main_window_with_50_hosts(qtbot, make_window, artifacts_di
     fleet = window.fleet
     state = fleet.state
     now = time.time()
-    for second in range(0, 600, 10):
+    # 15 min at 10 s: the detectors warm up on 5 min; the slot after the spike completes it.
+    for second in range(0, 910, 10):
         samples = []
         for i in range(50):
-            cpu = 30 + 25 * ((i * 7 + second) % 11) / 11 + (65 if i == 7 and second == 590 else 0)
+            cpu = 30 + 25 * ((i * 7 + second) % 11) / 11 + (65 if i == 7 and second == 890 else 0)
             host = f"node-{i:02d}.{['eu', 'us', 'ap'][i % 3]}"
             samples += [
                 Sample(
-                    now - 600 + second, "ssh" if i % 4 else "prometheus", host, "cpu.percent", cpu
+                    now - 900 + second, "ssh" if i % 4 else "prometheus", host, "cpu.percent", cpu
                 ),
-                Sample(now - 600 + second, "ssh", host, "mem.used.percent", 40 + i % 30),
-                Sample(now - 600 + second, "ssh", host, "net.rx.bytes:eth0", 1000.0 * (i + 1) ** 2),
-                Sample(now - 600 + second, "ssh", host, "net.tx.bytes:eth0", 300.0 * (i + 1) ** 2),
+                Sample(now - 900 + second, "ssh", host, "mem.used.percent", 40 + i % 30),
+                Sample(now - 900 + second, "ssh", host, "net.rx.bytes:eth0", 1000.0 * (i + 1) ** 2),
+                Sample(now - 900 + second, "ssh", host, "net.tx.bytes:eth0", 300.0 * (i + 1) ** 2),
             ]
         state.ingest(f"rack-{'ab'[second % 1]}", samples)
     state.set_status("rack-a", ConnectionStatus("connected"))
@@ -171,7 +172,7 @@ def test_fleet_tab_in_main_window_with_50_hosts(qtbot, make_window, artifacts_di
     state.set_status(
         "dead", ConnectionStatus("refused", "connection refused", time.monotonic() + 9)
     )
-    state.analyse_all()
+    fleet.insights.tick()  # the real detectors and forecasts, in their worker and child process
     window.show_workspace(fleet.view)
     window.resize(1400, 900)
     window.show()
@@ -183,7 +184,17 @@ def test_fleet_tab_in_main_window_with_50_hosts(qtbot, make_window, artifacts_di
         row = fleet.view.visible_hosts().index("node-07.us")  # rows re-sort on refresh
         return fleet.model.index(row, 9).data()
 
-    qtbot.waitUntil(lambda: anomaly_flag() == "⚠ anomaly", timeout=5000)
+    qtbot.waitUntil(lambda: anomaly_flag() == "⚠ anomaly", timeout=60_000)
+    qtbot.waitUntil(lambda: not fleet.insights.busy, timeout=60_000)
+    fleet.model.refresh()
+    peaks = [fleet.model.index(row, 10).data() for row in range(fleet.model.rowCount())]
+    assert sum(peak.endswith(" %") for peak in peaks) == 50  # every host but the dead one
+    flagged = [
+        h
+        for h in fleet.view.visible_hosts()
+        if h != "db-9.eu" and fleet.model.index(fleet.view.visible_hosts().index(h), 9).data()
+    ]
+    assert flagged == ["node-07.us"]
     qtbot.wait(100)
     path = artifacts_dir / "fleet.png"
     assert fleet.view.grab().save(str(path))

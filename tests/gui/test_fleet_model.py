@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from console.fleet.fleet_model import CPU, HOST, HOST_ROLE, MEM, SPARK, SPARK_ROLE, FleetModel
+from console.fleet.fleet_model import (
+    ANOMALY,
+    COLUMNS,
+    CPU,
+    HOST,
+    HOST_ROLE,
+    MEM,
+    PEAK,
+    SPARK,
+    SPARK_ROLE,
+    FleetModel,
+)
 from console.fleet.fleet_state import ConnectionStatus, FleetState
 from console.fleet.fleet_view import FleetView
 from models.samples import Sample
@@ -102,30 +113,70 @@ def test_sort_filter_and_group(fleet):
     assert tags == sorted(tags) and set(tags) == {"(untagged)", "web"}
 
 
-def test_status_sparkline_anomaly_and_forecast(fleet):
-    state, model, _ = fleet
+def test_status_sparkline_and_tooltips(fleet):
+    state, model, view = fleet
     for second in range(40):
-        state.ingest(
-            "c",
-            batch(
-                range(2),
-                2000.0 + second,
-                cpu_of=lambda i, s=second: 20.0 + (s % 3) + (i * s if i else 0),
-            ),
-        )
-    state.ingest("c", batch(range(1), 2040.0, cpu_of=lambda i: 95.0))  # a spike on h0000
+        state.ingest("c", batch(range(2), 2000.0 + second, cpu_of=lambda i, s=second: 20.0 + s))
+    state.ingest("c", batch(range(1), 2040.0, cpu_of=lambda i: 95.0))
     state.set_status("c", ConnectionStatus("refused", "connection refused", 1e18))
+    # What the insights worker publishes (tests/gui/test_fleet_insights.py runs the engines).
+    row = state.hosts.index("h0000")
+    state.set_anomalies(np.array([row]), np.array([True]), ["CombinedDetector on CPU: spike"])
+    state.set_forecasts(np.array([row]), np.array([71.6]), ["profile_trend forecast of CPU"])
     model.refresh()
-    state.analyse_all()  # the poller's dispatcher thread does this every few seconds
-    spike, ramp = state.hosts.index("h0000"), state.hosts.index("h0001")
     shown = model.visible_hosts().index("h0000")
-    assert state.anomaly[spike] and model.index(shown, 9).data() == "⚠ anomaly"
     spark = model.index(shown, SPARK).data(SPARK_ROLE)
     assert np.isfinite(spark).sum() == 41 and spark[-1] == 95.0
-    assert state.forecast_peak[ramp] == 100.0  # a steep ramp is forecast to saturate
     assert "refused · retrying in" in model.index(shown, 3).data()
+    assert model.index(shown, 3).data(Qt.ItemDataRole.ForegroundRole) is not None  # in red
     assert model.index(shown, HOST).data(HOST_ROLE) == "h0000"
     assert model.index(shown, MEM).data() == "50.0"
+    assert model.index(shown, ANOMALY).data() == "⚠ anomaly"
+    assert model.index(shown, ANOMALY).data(Qt.ItemDataRole.ToolTipRole).startswith("Combined")
+    assert model.index(shown, PEAK).data() == "72 %"
+    assert "profile_trend" in model.index(shown, PEAK).data(Qt.ItemDataRole.ToolTipRole)
+    other = model.visible_hosts().index("h0001")
+    assert model.index(other, ANOMALY).data() == "" and model.index(other, PEAK).data() == ""
+    # A later result replaces the cell at the next refresh (the formatted cells are cached).
+    state.set_anomalies(np.array([row]), np.array([False]), [""])
+    model.refresh()
+    assert model.index(shown, ANOMALY).data() == ""
+
+
+def test_painting_asks_the_model_once_per_cell(fleet, qtbot):
+    """Painting is the GUI thread's main cost: every C++ -> Python call counts."""
+    state, model, view = fleet
+    state.ingest("c", batch(range(HOSTS), 1000.0))
+    model.refresh()
+    view.resize(1200, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    calls = {"data": 0, "multiData": 0, "cell_at": 0}
+
+    def counting(name):
+        original = getattr(model, name)
+
+        def call(*args):
+            calls[name] += 1
+            return original(*args)
+
+        return call
+
+    for name in calls:  # instance attributes: Qt's virtual calls go through them too
+        setattr(model, name, counting(name))
+    state.ingest("c", batch(range(HOSTS), 1001.0))
+    model.refresh()
+    qtbot.wait(20)  # let the view lay itself out after the refresh's signals
+    view.table.viewport().repaint()
+    rows_on_screen = view.table.rowAt(view.table.viewport().height() - 1) + 1
+    assert rows_on_screen > 10
+    # One Python call per painted text cell, none through data()/multiData's role loop.
+    assert calls["data"] == calls["multiData"] == 0
+    assert calls["cell_at"] >= rows_on_screen * (len(COLUMNS) - 2)
+    image = view.table.viewport().grab().toImage()
+    assert not image.isNull()
+    shown = view.visible_hosts()[0]
+    assert model.cell_at(0, HOST)[Qt.ItemDataRole.DisplayRole] == shown
 
 
 def test_selection_emits_host(fleet, qtbot):
