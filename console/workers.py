@@ -1,8 +1,9 @@
 """Running work off the GUI thread, and reporting its failures in one place.
 
-A :class:`Task` is a ``QRunnable`` (not a ``QObject``), so it owns a small
-:class:`TaskSignals` object whose signals are delivered, queued, on the GUI
-thread. The job is a plain function ``job(token) -> result`` that checks
+A :class:`Task` is a plain callable handed to ``QThreadPool.start`` (not a
+``QRunnable`` subclass: PySide keeps those referenced from the pool forever, and
+with them every job's data). It owns a small :class:`TaskSignals` object whose
+signals are delivered, queued, on the GUI thread. The job is a plain function ``job(token) -> result`` that checks
 ``token.cancelled`` between steps; it never touches a widget. Exceptions become
 the ``failed`` signal with a one-line message: no traceback reaches the operator
 (the traceback goes to the log for developers).
@@ -17,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,23 @@ def one_line(error: BaseException) -> str:
 _task_ids = itertools.count(1)
 
 
-class Task(QRunnable):
+def _finished(_token: CancelToken) -> None:
+    raise RuntimeError("this task has already run")
+
+
+class Task:
+    """``pool.start(task)`` runs ``job(token)`` on a pool thread; see the module docstring."""
+
     def __init__(self, job: Callable[[CancelToken], Any], name: str = "task") -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the owner keeps a reference; Qt must not free it under us
         self.id = next(_task_ids)
         self.job = job
         self.name = name
         self.token = CancelToken()
         self.signals = TaskSignals()  # created on the GUI thread, so slots there are queued
         self.done = threading.Event()
+
+    def __call__(self) -> None:
+        self.run()
 
     def run(self) -> None:
         try:
@@ -75,6 +83,7 @@ class Task(QRunnable):
             if not self.token.cancelled:
                 self.signals.succeeded.emit(self.id, result)
         finally:
+            self.job = _finished  # owners keep tasks around: don't keep the job's data too
             self.done.set()
             self.signals.finished.emit(self.id)
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QThreadPool
 from console.live.buffers import LiveBuffers
 from console.live.collection import CollectionThread
 from console.live.ring import RingBuffer
-from console.workers import ErrorNotifier, LatestOnlyRunner
+from console.workers import ErrorNotifier, LatestOnlyRunner, Task
 from models.samples import Sample
 from tests.gui.conftest import SyntheticCollector, leaked_workers
 
@@ -140,3 +140,30 @@ def test_collection_thread_emits_batches_and_stops_in_bounded_time(qtbot, interv
     assert time.perf_counter() - started < 2.0
     assert not thread.running
     assert all(sample.host == "test-host" for sample in batches[0])
+
+
+def test_finished_tasks_and_their_data_are_freed(qtbot) -> None:
+    # PySide keeps QRunnable subclasses referenced from their pool forever; a Task is a
+    # plain callable, so once its owner lets go, it and everything its job held are freed.
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QThreadPool
+
+    class Payload:  # weak-referenceable, unlike bytes
+        data = bytes(1_000)
+
+    pool = QThreadPool()
+    tasks, payloads = [], []
+    for _ in range(50):
+        payload = Payload()
+        task = Task(lambda _token, kept=payload: len(kept.data), "leak check")
+        tasks.append(weakref.ref(task))
+        payloads.append(weakref.ref(payload))
+        pool.start(task)
+        del task, payload
+    assert pool.waitForDone(5000)
+    qtbot.wait(50)  # deliver the queued signals
+    gc.collect()
+    assert sum(ref() is not None for ref in tasks) == 0
+    assert sum(ref() is not None for ref in payloads) == 0
