@@ -305,7 +305,10 @@ def main() -> None:
         os.environ["HEADROOM_DATA_DIR"] = str(directory / "data")
         from PySide6.QtWidgets import QApplication
 
+        from console.interpreter import configure_for_gui
+
         app = QApplication.instance() or QApplication([])
+        configure_for_gui()  # as the console does (console/interpreter.py)
         idle = [_probe(app, args.seconds) for _ in range(args.runs)]
         stalls = [_median_row("idle event loop (baseline)", idle)]
         rows = []

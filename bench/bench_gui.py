@@ -66,11 +66,13 @@ def _stall_row(name: str, lateness: np.ndarray) -> list[object]:
 def bench_stalls(seconds: float) -> list[list[object]]:
     from PySide6.QtWidgets import QApplication
 
+    from console.interpreter import configure_for_gui
     from console.main_window import MainWindow
     from console.settings import Settings
     from console.views.chart_panel import DEFAULT_CHARTS, ChartSpec, SeriesRule
 
     app = QApplication.instance() or QApplication([])
+    configure_for_gui()  # as the console does (console/interpreter.py)
     rows = [_stall_row("idle event loop (baseline)", _probe(app, seconds))]
 
     extra = (

@@ -31,6 +31,7 @@ from connectors.paths import default_store_path
 from console import __version__
 from console.cli.errors import UsageError
 from console.gc_guard import GuiThreadCollector
+from console.interpreter import configure_for_gui
 from console.main_window import MainWindow
 from console.settings import load_settings
 from console.workers import one_line
@@ -57,6 +58,7 @@ def run_app(args: argparse.Namespace) -> int:
     app.setOrganizationName("headroom")
     app.setFont(QFont("DejaVu Sans", 10))
     collector = GuiThreadCollector(app)  # Qt objects must never be freed by a worker's GC
+    configure_for_gui()  # workers hand the GIL back to the GUI thread within 1 ms
 
     loaded = load_settings()
     settings = loaded.settings
