@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import boto3
 
+from tests.servers.moto import create_group
+
 
 def _autoscaling(endpoint: str):
     return boto3.client("autoscaling", endpoint_url=endpoint, region_name="us-east-1")
@@ -11,19 +13,8 @@ def _autoscaling(endpoint: str):
 
 def test_moto_serves_auto_scaling(moto_endpoint: str) -> None:
     assert moto_endpoint.startswith("http://127.0.0.1:")
-    client = _autoscaling(moto_endpoint)
-    client.create_launch_configuration(
-        LaunchConfigurationName="lc", ImageId="ami-12345678", InstanceType="t3.micro"
-    )
-    client.create_auto_scaling_group(
-        AutoScalingGroupName="web",
-        LaunchConfigurationName="lc",
-        MinSize=1,
-        MaxSize=4,
-        DesiredCapacity=2,
-        AvailabilityZones=["us-east-1a"],
-    )
-    groups = client.describe_auto_scaling_groups()["AutoScalingGroups"]
+    create_group(moto_endpoint, "web", desired=2, maximum=4)
+    groups = _autoscaling(moto_endpoint).describe_auto_scaling_groups()["AutoScalingGroups"]
     assert [g["DesiredCapacity"] for g in groups] == [2]
 
 

@@ -15,7 +15,7 @@ from console.plans.asg_history import MIN_INTERVALS
 from console.plans.targets import TargetConfig
 from models.planning import PlanState
 from tests.gui.test_plans_support import WAIT_MS, first_cycle, make_rig, wait_audit
-from tests.servers.moto import REGION
+from tests.servers.moto import REGION, create_group
 
 HALF_HOUR = 1800.0
 
@@ -49,19 +49,8 @@ def put_group_metric(
 
 
 def make_group(endpoint: str, desired: int = 8) -> object:
-    client = boto3.client("autoscaling", endpoint_url=endpoint, region_name=REGION)
-    client.create_launch_configuration(
-        LaunchConfigurationName="lc", ImageId="ami-12345678", InstanceType="t3.micro"
-    )
-    client.create_auto_scaling_group(
-        AutoScalingGroupName="web",
-        LaunchConfigurationName="lc",
-        MinSize=1,
-        MaxSize=20,
-        DesiredCapacity=desired,
-        AvailabilityZones=["us-east-1a"],
-    )
-    return client
+    create_group(endpoint, "web", desired=desired, maximum=20)
+    return boto3.client("autoscaling", endpoint_url=endpoint, region_name=REGION)
 
 
 def desired_capacity(client: object) -> int:

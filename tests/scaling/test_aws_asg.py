@@ -9,24 +9,14 @@ import pytest
 
 from connectors.scaling.aws_asg import AwsAsgExecutor
 from connectors.scaling.base import ExecutionError, ScalingExecutor
+from tests.servers.moto import create_group
 from tests.servers.ports import free_port
 
 
 @pytest.fixture
 def group(moto_endpoint: str) -> str:
     """A group 'web' with min 1, max 4, desired 2, made through the real API."""
-    client = boto3.client("autoscaling", endpoint_url=moto_endpoint, region_name="us-east-1")
-    client.create_launch_configuration(
-        LaunchConfigurationName="lc", ImageId="ami-12345678", InstanceType="t3.micro"
-    )
-    client.create_auto_scaling_group(
-        AutoScalingGroupName="web",
-        LaunchConfigurationName="lc",
-        MinSize=1,
-        MaxSize=4,
-        DesiredCapacity=2,
-        AvailabilityZones=["us-east-1a"],
-    )
+    create_group(moto_endpoint, "web", desired=2, maximum=4)
     return "web"
 
 

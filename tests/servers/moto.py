@@ -23,6 +23,28 @@ from tests.servers.ports import free_port, wait_for_port
 REGION = "us-east-1"
 
 
+def create_group(
+    endpoint: str, name: str = "web", desired: int = 2, maximum: int = 4, region: str = REGION
+) -> list[str]:
+    """An Auto Scaling group made through the real API (min 1); returns its instance ids."""
+    import boto3
+
+    autoscaling = boto3.client("autoscaling", endpoint_url=endpoint, region_name=region)
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName=f"{name}-lc", ImageId="ami-12345678", InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchConfigurationName=f"{name}-lc",
+        MinSize=1,
+        MaxSize=maximum,
+        DesiredCapacity=desired,
+        AvailabilityZones=[f"{region}a"],
+    )
+    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])
+    return sorted(i["InstanceId"] for i in group["AutoScalingGroups"][0]["Instances"])
+
+
 def _moto_server_command(port: int) -> list[str]:
     script = Path(sys.executable).parent / "moto_server"
     executable = str(script) if script.exists() else shutil.which("moto_server")

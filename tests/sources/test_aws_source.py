@@ -11,27 +11,14 @@ import pytest
 
 from connectors.aws import MAPPING, AwsSource
 from connectors.errors import BadSourceUri, ConnectionRefused, SourceError
-from tests.servers.moto import REGION
+from tests.servers.moto import REGION, create_group
 
 PERIOD = 60
 
 
 def make_group(endpoint: str, name: str = "web", size: int = 2, region: str = REGION) -> list[str]:
     """An Auto Scaling group of ``size`` instances; returns their ids."""
-    autoscaling = boto3.client("autoscaling", endpoint_url=endpoint, region_name=region)
-    autoscaling.create_launch_configuration(
-        LaunchConfigurationName=f"{name}-lc", ImageId="ami-12345678", InstanceType="t3.micro"
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchConfigurationName=f"{name}-lc",
-        MinSize=1,
-        MaxSize=4,
-        DesiredCapacity=size,
-        AvailabilityZones=[f"{region}a"],
-    )
-    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])
-    return sorted(i["InstanceId"] for i in group["AutoScalingGroups"][0]["Instances"])
+    return create_group(endpoint, name, desired=size, region=region)
 
 
 def put_points(
