@@ -214,16 +214,20 @@ class AutoForecaster:
     def _score_all(self) -> None:
         assert self.online_ is not None
         horizon = self.online_.horizon
-        forecasts: dict[str, np.ndarray] = {}
-        for name, model in self.models_.items():
-            if not isinstance(model, Ensemble):
-                self._catch_up(model)
-                forecasts[name] = model.predict_mean(horizon)
-        for name, model in self.models_.items():
-            if isinstance(model, Ensemble):
-                by_id = {id(m): forecasts[n] for n, m in self.models_.items() if n in forecasts}
-                forecasts[name] = np.mean([by_id[id(m)] for m in model.members], axis=0)
-        self.online_.record(forecasts)
+        own: dict[int, np.ndarray] = {}  # each fitted model forecasts once, by identity
+        for model in self.models_.values():
+            for member in model.members if isinstance(model, Ensemble) else [model]:
+                if id(member) not in own:
+                    self._catch_up(member)
+                    own[id(member)] = member.predict_mean(horizon)
+        self.online_.record(
+            {
+                name: np.mean([own[id(m)] for m in model.members], axis=0)
+                if isinstance(model, Ensemble)
+                else own[id(model)]
+                for name, model in self.models_.items()
+            }
+        )
         self._scored_at = self.online_.position
         assert self.switch_margin is not None
         best = self.online_.better(self.chosen_, self.switch_margin)

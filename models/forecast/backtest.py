@@ -91,19 +91,10 @@ def rolling_origin_backtest(
     origins = np.arange(first, len(values))
     if len(origins) == 0:
         raise NoOrigins(start, index[-1])
-    counted = {"done": 0}
-
-    def counting_progress(done: int, total: int) -> None:
-        counted["done"] = done
-        progress(done, total)
-
-    try:
-        # ``cancelled`` also stops a refit in the middle (models.forecast.cancel).
-        with single_threaded(), cancellable(cancelled):
-            return _run(index, values, origins, horizon, model, candidates, refit_every,
-                        levels, recalibrate_every, counting_progress, cancelled)  # fmt: skip
-    except FitCancelled:
-        raise BacktestCancelled(counted["done"], len(origins)) from None
+    # ``cancelled`` also stops a refit in the middle (models.forecast.cancel).
+    with single_threaded(), cancellable(cancelled):
+        return _run(index, values, origins, horizon, model, candidates, refit_every, levels,
+                    recalibrate_every, progress, cancelled)  # fmt: skip
 
 
 def _run(
@@ -139,7 +130,10 @@ def _run(
         if model is None or row - refit_at >= refit_every:
             model = make_forecaster(model_name, horizon, candidates)
             history = pd.Series(values[:origin], index=index[:origin])
-            model.fit(history)
+            try:
+                model.fit(history)
+            except FitCancelled:
+                raise BacktestCancelled(row, n_origins) from None
             # The prepared series ends at the last *valid* row: feed the missing tail as NaN.
             tail = int(round((index[origin - 1] - model.last_timestamp) / (index[1] - index[0])))
             if tail > 0:
