@@ -12,7 +12,9 @@ plan with the reason and notifies once; nothing is retried.
 With a :class:`PlanStore`, every change is saved (in the serial worker, after the audit
 entries queued before it) and a restart resumes from the saved plans: undecided plans
 that came due while the console was closed expire (audited), approved ones run their
-due steps. A step is marked "in flight" on disk before the executor is called; after a
+due steps — unless a step is more than ``LATE_STEP_GRACE`` overdue: then the plan
+expires, the operator is told, and a fresh forecast proposes from today's capacity
+(stepping through hours-old capacities one after another would follow a stale forecast). A step is marked "in flight" on disk before the executor is called; after a
 restart such a step is never run again: its capacity is read back instead, and a
 mismatch fails the plan with the reason.
 """
@@ -49,6 +51,8 @@ from models.planning import (
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
 HORIZON = 12  # plan intervals (6 hours of target time)
 RIGHTSIZING_DAYS = 14.0  # history the rightsizing peak is taken over
+# A step later than this came due while the console was not running: its plan expires.
+LATE_STEP_GRACE = PLAN_INTERVAL
 ACTING = (PlanState.APPROVED, PlanState.AUTO_APPROVED, PlanState.EXECUTING)
 
 
@@ -305,6 +309,12 @@ class PlanController(QObject):
             return True
         if done >= len(steps) or steps[done].at > now:
             return False
+        if now - steps[done].at > LATE_STEP_GRACE:
+            plan.expire_late(done, now)
+            self._record("expired", plan)
+            self._tell("Plan expired", f"{plan.target}: {plan.history[-1].reason}")
+            self.run_cycle(plan.target)
+            return True
         if plan.state is not PlanState.EXECUTING:
             plan.start("executor", now, f"step 1 of {len(steps)} due at {steps[0].at}")
         step = steps[done]

@@ -81,7 +81,7 @@ class NotificationsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(
             QLabel(
-                "Plans that need approval, are auto-approved or fail are also posted to a "
+                "Plans that need approval, are auto-approved, fail or expire unrun are also posted to a "
                 "chat webhook (Slack's incoming-webhook format)."
             )
         )

@@ -3,12 +3,13 @@
 ::
 
     proposed -> approved | rejected | auto_approved | expired | superseded
-    approved, auto_approved -> executing | superseded
-    executing -> done | failed
+    approved, auto_approved -> executing | superseded | expired
+    executing -> done | failed | expired
 
 Every transition records who, when and why. A plan that is still ``proposed`` when its
 first step is due is ``expired`` (a plan without steps never expires: the next forecast
-supersedes it); a newer forecast ``supersedes`` older plans that have
+supersedes it), and so is a decided plan whose next step is long overdue (the console
+was not running when it came due: its forecast is too old to act on); a newer forecast ``supersedes`` older plans that have
 not started executing. Forecast-only plans are shown, never approved nor executed; only
 plans of ``auto_approve`` targets can be auto-approved.
 """
@@ -41,9 +42,9 @@ class PlanState(StrEnum):
 S = PlanState
 TRANSITIONS: dict[PlanState, frozenset[PlanState]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED, S.AUTO_APPROVED, S.EXPIRED, S.SUPERSEDED}),
-    S.APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED}),
-    S.AUTO_APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED}),
-    S.EXECUTING: frozenset({S.DONE, S.FAILED}),
+    S.APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED, S.EXPIRED}),
+    S.AUTO_APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED, S.EXPIRED}),
+    S.EXECUTING: frozenset({S.DONE, S.FAILED, S.EXPIRED}),
     S.REJECTED: frozenset(),
     S.DONE: frozenset(),
     S.FAILED: frozenset(),
@@ -176,6 +177,17 @@ class Plan:
         self.transition(S.EXPIRED, "planner", at, f"not decided before {self.expires_at}")
         return True
 
+    def expire_late(self, step: int, at: pd.Timestamp) -> None:
+        """Expire a decided plan whose step ``step`` (0-based) is too late to run."""
+        due = self.proposal.steps[step].at
+        self.transition(
+            S.EXPIRED,
+            "executor",
+            at,
+            f"step {step + 1} of {len(self.proposal.steps)} was due at {due} and is "
+            f"{_duration(pd.Timestamp(at) - due)} late: not run on an old forecast",
+        )
+
     def supersede(self, newer: Plan, at: pd.Timestamp) -> None:
         self.transition(S.SUPERSEDED, "planner", at, f"newer forecast: plan {newer.id}")
         self.superseded_by = newer.id
@@ -220,3 +232,8 @@ def supersede_pending(plans: Iterable[Plan], newer: Plan, at: pd.Timestamp) -> l
             plan.supersede(newer, at)
             changed.append(plan)
     return changed
+
+
+def _duration(delta: pd.Timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"

@@ -14,7 +14,7 @@ from connectors.audit import AuditLog
 from connectors.paths import data_dir
 from connectors.plan_store import PlanSnapshot, PlanStore, StoredPlan
 from console.plans.controller import PlanController
-from console.plans.targets import TargetConfig, TargetRuntime
+from console.plans.targets import PLAN_INTERVAL, TargetConfig, TargetRuntime
 from console.workers import ErrorNotifier
 from models.planning import PlanState
 from tests.gui.test_plans_support import WAIT_MS, FakeWallClock, Rig, first_cycle, wait_audit
@@ -170,6 +170,35 @@ def test_a_plan_that_came_due_while_closed_expires_on_load_and_is_audited(qtbot,
         wait_audit(qtbot, second, "expired")
         expired = [e for e in second.audit.entries() if e.decision == "expired"][0]
         assert expired.plan["id"] == plan.id
+    finally:
+        assert second.controller.stop(5.0)
+
+
+def test_an_approved_plan_whose_step_is_long_overdue_expires_instead_of_running(qtbot, console):
+    first = console.start()
+    plan = first_cycle(qtbot, first)
+    first.controller.approve([plan.id])
+    capacity = first.runtime.demo.executor.current_capacity()
+    assert first.controller.stop(5.0)
+
+    # Closed for two plan intervals past the first step: its forecast is hours old.
+    late = plan.proposal.steps[0].at + 2 * PLAN_INTERVAL
+    second = console.start(demo_time=late.timestamp())
+    try:
+        again = second.controller.plans[0]
+        assert again.state is PlanState.APPROVED
+        second.controller.start()
+        assert again.state is PlanState.EXPIRED
+        assert "late: not run on an old forecast" in again.history[-1].reason
+        wait_audit(qtbot, second, "expired")
+        settle(qtbot, second)
+        assert executed_steps(second) == []
+        assert second.runtime.demo.executor.current_capacity() == capacity
+        assert [kind for kind, _ in second.told].count("Plan expired") == 1
+        # A fresh forecast plans again from today's capacity.
+        qtbot.waitUntil(lambda: "demo" in second.controller.cycles, timeout=WAIT_MS)
+        fresh = second.controller.cycles["demo"].plan
+        assert fresh is None or fresh.proposal.current == capacity
     finally:
         assert second.controller.stop(5.0)
 

@@ -89,6 +89,21 @@ def test_expires_when_first_step_is_due_undecided() -> None:
     assert plan.state is PlanState.EXPIRED and plan.history[-1].actor == "planner"
 
 
+@pytest.mark.parametrize("started", [False, True])
+def test_a_decided_plan_expires_when_a_step_is_too_late(started: bool) -> None:
+    plan = new_plan()
+    plan.approve("alice", BEFORE)
+    if started:
+        plan.start("executor", START)
+    due = plan.proposal.steps[0].at
+    plan.expire_late(0, due + pd.Timedelta(hours=2, minutes=5))
+    assert plan.state is PlanState.EXPIRED and plan.is_terminal
+    last = plan.history[-1]
+    assert last.actor == "executor"
+    assert f"step 1 of {len(plan.proposal.steps)}" in last.reason
+    assert "2 h 05 min late" in last.reason
+
+
 def test_newer_forecast_supersedes_pending_plans_of_the_same_target() -> None:
     old, approved, running, new = new_plan(), new_plan(), new_plan(), new_plan()
     approved.approve("alice", BEFORE)
