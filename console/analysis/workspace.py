@@ -47,6 +47,7 @@ from models.anomaly import epoch_seconds
 
 HISTORY_KEY = "history"
 FORM_WIDTH = 300
+EMPTY_TEXT = "Open a metric file (CSV, Parquet or JSON), or drop one here, to chart its series."
 
 
 class AnalysisWorkspace(FileWorkspace):
@@ -175,6 +176,7 @@ class AnalysisWorkspace(FileWorkspace):
 
     def _build_results(self) -> QWidget:
         self.chart = MetricChart("No series", "")
+        self.chart.set_placeholder(EMPTY_TEXT)
         # File series can be negative: drop the live chart's "never below zero" limit.
         self.chart.plot.getViewBox().setLimits(yMin=None, minYRange=None)
         self.chart.plot.enableAutoRange()
@@ -284,9 +286,11 @@ class AnalysisWorkspace(FileWorkspace):
         series = self.current_series()
         self._clear_results()
         if series is None or not len(series):
+            self.chart.set_placeholder(EMPTY_TEXT)
             return
         times = epoch_seconds(series.index)
         self.chart.title_label.setText(name)
+        self.chart.set_placeholder(None)
         if HISTORY_KEY not in self.chart.series_keys():
             self.chart.ensure_series(HISTORY_KEY, "History")
         self.chart.set_data(HISTORY_KEY, times, series.to_numpy(dtype=float))

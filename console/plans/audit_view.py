@@ -116,13 +116,15 @@ class AuditView(QWidget):
             signal.connect(self._apply_filters)
         for edit in (self.since, self.until):
             edit.dateChanged.connect(self._apply_filters)
-        bar = QHBoxLayout()
+        # Filters and actions on two rows: on one they made the Plans view too wide.
+        filters, actions = QHBoxLayout(), QHBoxLayout()
         for widget in (self.decision, self.target, QLabel("from"), self.since, QLabel("to")):
-            bar.addWidget(widget)
-        bar.addWidget(self.until)
-        bar.addStretch(1)
+            filters.addWidget(widget)
+        filters.addWidget(self.until)
+        filters.addStretch(1)
         for widget in (refresh, verify, export_csv, export_json):
-            bar.addWidget(widget)
+            actions.addWidget(widget)
+        actions.addStretch(1)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
@@ -132,7 +134,8 @@ class AuditView(QWidget):
         self.status = QLabel("Chain not verified yet.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
+        layout.addLayout(filters)
+        layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
 

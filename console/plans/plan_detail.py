@@ -40,11 +40,12 @@ def cost_text(plan: Plan) -> str:
     return (
         f"<b>{plan.target}</b> · {plan.state.value.replace('_', '-')} · "
         f"model {plan.proposal.forecast_model}<br>"
-        f"Cost over {cost.horizon_hours:.1f} h: plan ${cost.plan_total:,.2f}, "
-        f"keeping today's size ${cost.keep_current_total:,.2f} "
-        f"(<b>{cost.change_vs_current:+,.2f}</b>), static peak of "
-        f"{cost.static_peak_units} units ${cost.static_peak_total:,.2f} "
-        f"({cost.change_vs_static_peak:+,.2f}); peak +${cost.peak_hourly_increase:,.2f}/h<br>"
+        f"Cost over {cost.horizon_hours:.1f} h: <b>${cost.plan_total:,.2f}</b>, "
+        f"peak +${cost.peak_hourly_increase:,.2f}/h<br>"
+        f"vs today's size ${cost.keep_current_total:,.2f}: "
+        f"<b>{cost.change_vs_current:+,.2f}</b> · vs static peak of "
+        f"{cost.static_peak_units} units ${cost.static_peak_total:,.2f}: "
+        f"{cost.change_vs_static_peak:+,.2f}<br>"
         f"{confidence.describe().capitalize()}"
         + (f"<br><b>{late} interval(s) cannot be served in time</b>" if late else "")
     )

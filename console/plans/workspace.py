@@ -72,7 +72,6 @@ class PlansWorkspace(QWidget):
         bar.addWidget(self.forecast_now)
         bar.addWidget(self.progress)
         bar.addStretch(1)
-        bar.addWidget(self.clock)
         bar.addWidget(self.add_asg)
         bar.addWidget(self.notifications_button)
 
@@ -115,6 +114,8 @@ class PlansWorkspace(QWidget):
         self.target_problem.setWordWrap(True)
         self.target_problem.hide()
         layout.addLayout(bar)
+        # On a line of its own: in the bar it made the workspace wider than a 1280 px window.
+        layout.addWidget(self.clock)
         layout.addWidget(self.target_problem)
         layout.addWidget(split, 1)
 

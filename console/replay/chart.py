@@ -97,6 +97,9 @@ class ShortfallOverlay:
         return self._fills[name][2].isVisible()
 
 
+EMPTY_TEXT = "Run a replay to see the demand, the forecast and each policy's capacity."
+
+
 class ReplayChart(MetricChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("What-if replay", "", parent=parent)
@@ -133,6 +136,7 @@ class ReplayChart(MetricChart):
             self.shortfall.hide(name)
         self.readout_label.setText("")
         self._edges = np.empty(0)
+        self.set_placeholder(EMPTY_TEXT)
 
     def show_outcome(self, outcome: ReplayOutcome) -> None:
         """Draw the replayed window: demand and every policy that was run."""
@@ -141,6 +145,7 @@ class ReplayChart(MetricChart):
         starts = report.timestamps().asi8 / 1e9
         edges = np.append(starts, starts[-1] + report.step.total_seconds())
         self.title_label.setText(f"{outcome.column} · {outcome.source}")
+        self.set_placeholder(None)
         self.set_data(DEMAND_KEY, *step_points(edges, first.demand))
         for name in POLICY_NAMES:
             result = report.policies.get(name)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -53,6 +53,19 @@ class _Series:
     @property
     def has_envelope(self) -> bool:
         return self.envelope is not None and self.envelope.band.isVisible()
+
+
+class _Placeholder(QLabel):
+    """A label that asks for the room of the widget it stands in for, so layouts and
+    splitters keep their proportions when one replaces the other."""
+
+    def __init__(self, stand_in_for: QWidget) -> None:
+        super().__init__()
+        self._stand_in_for = stand_in_for
+        self.setSizePolicy(stand_in_for.sizePolicy())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return self._stand_in_for.sizeHint()
 
 
 class MetricChart(QWidget):
@@ -128,6 +141,19 @@ class MetricChart(QWidget):
         layout.setSpacing(0)
         layout.addLayout(header)
         layout.addWidget(self.plot_widget, 1)
+        # Shown instead of the plot while there is nothing to draw: an empty date axis
+        # labels its 0..1 default range as a fraction of a second past the epoch.
+        self.placeholder = _Placeholder(self.plot_widget)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setMinimumHeight(120)
+        self.placeholder.hide()
+        layout.addWidget(self.placeholder, 1)
+
+    def set_placeholder(self, text: str | None) -> None:
+        """Show ``text`` in place of the plot (``None``: show the plot)."""
+        self.placeholder.setText(text or "")
+        self.placeholder.setVisible(text is not None)
+        self.plot_widget.setVisible(text is None)
 
     # -- series ------------------------------------------------------------------------
 
@@ -243,6 +269,9 @@ class MetricChart(QWidget):
         )
         self.title_label.setStyleSheet(f"color: {theme.text}; font-weight: 600;")
         self.readout_label.setStyleSheet(f"color: {theme.muted};")
+        self.placeholder.setStyleSheet(
+            f"color: {theme.muted}; background: {theme.chart_background};"
+        )
         for series in self._series.values():
             self._style_series(series, theme)
         self.legend.update()  # legend samples read the curve pens when painted
