@@ -105,6 +105,12 @@ def install_fleet(window: Any) -> None:
         view_menu.addAction(action)
     window.addAction(action)
 
+    def show_connections() -> None:
+        dock.show()
+        dock.raise_()
+
+    fleet.view.connections_button.clicked.connect(show_connections)
+
     def open_host(host: str) -> None:
         window.live.set_host(host)
         window.show_workspace(window.live)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -38,6 +39,14 @@ class FleetView(QWidget):
             lambda _: model.set_group_by(self.group_combo.currentData())
         )
         self.count_label = QLabel()
+        self.connections_button = QPushButton("Connections…")
+        self.connections_button.setToolTip("Add or edit SSH hosts and Prometheus servers")
+        self.empty_hint = QLabel(
+            "No remote hosts yet. Add SSH hosts or a Prometheus server with "
+            "<b>Connections…</b> (also under View). This machine is on the Live tab."
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
 
         self.table = QTableView()
         self.table.setModel(model)
@@ -71,12 +80,14 @@ class FleetView(QWidget):
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.group_combo)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.connections_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.table)
-        model.rowsInserted.connect(self._update_count)
-        model.modelReset.connect(self._update_count)
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.table, 1)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._update_count)
         self._update_count()
 
     def set_filter(self, text: str) -> None:
@@ -98,3 +109,4 @@ class FleetView(QWidget):
         self.count_label.setText(
             f"{shown} of {total} hosts" if shown != total else f"{total} hosts"
         )
+        self.empty_hint.setVisible(total == 0)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QDockWidget
 
 from connectors.errors import HostKeyMismatch
 from console.fleet.connection_manager import ConnectionManager
@@ -151,6 +151,14 @@ def test_fleet_tab_in_main_window_with_50_hosts(qtbot, make_window, artifacts_di
     assert "Fleet" in [window.tabs.tabText(i) for i in range(window.tabs.count())]
     fleet = window.fleet
     state = fleet.state
+    window.show()
+    window.show_workspace(fleet.view)
+    # An empty fleet says where hosts come from, and the button opens that panel.
+    assert fleet.view.empty_hint.isVisible()
+    dock = window.findChild(QDockWidget, "dock-connections")
+    assert not dock.isVisible()
+    fleet.view.connections_button.click()
+    assert dock.isVisible()
     now = time.time()
     # 15 min at 10 s: the detectors warm up on 5 min; the slot after the spike completes it.
     for second in range(0, 910, 10):
@@ -177,6 +185,7 @@ def test_fleet_tab_in_main_window_with_50_hosts(qtbot, make_window, artifacts_di
     window.resize(1400, 900)
     window.show()
     qtbot.waitUntil(lambda: fleet.model.rowCount() == 51, timeout=5000)
+    assert not fleet.view.empty_hint.isVisible()
     fleet.view.table.selectRow(3)
     assert window.live.host == fleet.view.visible_hosts()[3]  # selection opens its charts
 
