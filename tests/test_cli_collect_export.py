@@ -178,6 +178,12 @@ def read_terminal_until(leader: int, wanted: bytes, timeout: float) -> bytes:
     return seen
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_on_terminal(*args: str | Path) -> tuple[subprocess.Popen[bytes], int]:
     """Start headroom with stderr on a pseudo-terminal; returns the process and pty leader."""
     import pty
@@ -185,7 +191,12 @@ def start_on_terminal(*args: str | Path) -> tuple[subprocess.Popen[bytes], int]:
     leader, follower = pty.openpty()
     executable = HEADROOM if HEADROOM.exists() else Path(sys.executable).parent / "headroom"
     process = subprocess.Popen(
-        [str(executable), *map(str, args)], stdout=subprocess.DEVNULL, stderr=follower
+        [str(executable), *map(str, args)],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        # As from an interactive shell: a suite started in the background (``cmd &``) has
+        # SIGINT ignored, the child would inherit that, and Ctrl-C could not reach it.
+        preexec_fn=_default_sigint,
     )
     os.close(follower)  # the child holds its own copy
     return process, leader
