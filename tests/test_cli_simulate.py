@@ -57,6 +57,8 @@ def test_round_trip_writes_every_policy(demand_csv: Path, tmp_path: Path,
     assert len(later) == replayed and all(b >= m for m, b in later)
     assert "forecast" not in document["policies"]["reactive"]["series"]
     assert document["parameters"]["headroom"] == 0.0
+    assert document["parameters"]["hourly_calibration"] is True
+    assert document["policies"]["predictive"]["details"]["hourly_calibration"] is True
     printed = capsys.readouterr().out
     assert "predictive" in printed and str(out) in printed
 
@@ -69,6 +71,17 @@ def test_single_policy_without_series(demand_csv: Path, tmp_path: Path) -> None:
     document = json.loads(out.read_text())
     assert list(document["policies"]) == ["reactive"]
     assert "series" not in document
+
+
+def test_hourly_calibration_can_be_switched_off(demand_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    argv = ["simulate", str(demand_csv), "--column", "requests", "--unit-capacity", "50",
+            "--price", "1", "--policy", "predictive", "--no-hourly-calibration",
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    document = json.loads(out.read_text())
+    assert document["parameters"]["hourly_calibration"] is False
+    assert document["policies"]["predictive"]["details"]["hourly_calibration"] is False
 
 
 @pytest.mark.parametrize(

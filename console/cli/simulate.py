@@ -55,6 +55,10 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
                         help="predictive: plan on this interval's upper bound (default 95)")  # fmt: skip
     parser.add_argument("--headroom", type=float, default=0.0, metavar="F",
                         help="predictive: planner margin above the upper bound (default 0)")  # fmt: skip
+    parser.add_argument("--no-hourly-calibration", dest="hourly_calibration",
+                        action="store_false",
+                        help="predictive: plan on the forecaster's bound only, without "
+                        "raising it where past errors at that hour of day were larger")  # fmt: skip
     parser.add_argument("--series", action="store_true", help="include per-interval arrays")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="output")
 
@@ -80,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             warmup=pd.Timedelta(minutes=args.warmup_minutes),
             level=args.level,
             headroom=args.headroom,
+            hourly_calibration=args.hourly_calibration,
         )
         with ProgressBar(1, label="replay", unit="intervals") as bar:
 

@@ -37,6 +37,7 @@ class ReplayParams:
     warmup_minutes: float = 5.0
     level: int = 95
     headroom: float = 0.0  # the engine's default: the calibrated bound is the margin
+    hourly_calibration: bool = True  # the engine's default
     policies: tuple[str, ...] = POLICY_NAMES
 
     def __post_init__(self) -> None:
@@ -63,6 +64,7 @@ class ReplayParams:
             warmup=pd.Timedelta(minutes=self.warmup_minutes),
             level=self.level,
             headroom=self.headroom,
+            hourly_calibration=self.hourly_calibration,
         )
 
 

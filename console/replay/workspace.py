@@ -97,6 +97,12 @@ class ReplayWorkspace(FileWorkspace):
         self.headroom_spin = _spin(0, 500, 1, "Margin above the upper bound")
         self.headroom_spin.setValue(0.0)
         self.headroom_spin.setSuffix(" %")
+        self.hourly_check = QCheckBox("By hour of day")
+        self.hourly_check.setChecked(True)
+        self.hourly_check.setToolTip(
+            "Raise the bound where the policy's own past errors at that hour of day were "
+            "larger (a nightly job, a rush whose size varies)"
+        )
         self.policy_checks = {name: QCheckBox(jobs.POLICY_LABELS[name]) for name in POLICY_NAMES}
         for check in self.policy_checks.values():
             check.setChecked(True)
@@ -115,7 +121,12 @@ class ReplayWorkspace(FileWorkspace):
             ],
         )
         predictive_box = form_box(
-            "Predictive policy", [("Level", self.level_combo), ("Headroom", self.headroom_spin)]
+            "Predictive policy",
+            [
+                ("Level", self.level_combo),
+                ("Headroom", self.headroom_spin),
+                ("Calibrate", self.hourly_check),
+            ],
         )
         policy_box = QGroupBox("Policies")
         policy_row = QHBoxLayout(policy_box)
@@ -151,6 +162,7 @@ class ReplayWorkspace(FileWorkspace):
             warmup_minutes=self.warmup_spin.value(),
             level=int(self.level_combo.currentData()),
             headroom=self.headroom_spin.value() / 100.0,
+            hourly_calibration=self.hourly_check.isChecked(),
             policies=tuple(name for name, check in self.policy_checks.items() if check.isChecked()),
         )
 

@@ -13,7 +13,10 @@ starts from today's fleet and would then never scale in; the same rule (scale in
 after the need stayed low for the whole window) is applied across decisions instead,
 with the replay's window. With ``reactive_floor`` (the default) the fleet never goes
 below the need of the last observed interval, so a level shift the seasonal forecast
-cannot know about is followed at least as fast as the reactive policy would. Without a
+cannot know about is followed at least as fast as the reactive policy would. With
+``hourly_calibration`` (the default) the bound planned on is raised where this policy's
+own past errors at that hour of day say it is too low (:mod:`models.simulation.hourly`):
+the forecaster's band is calibrated over the whole day, a nightly job is not. Without a
 usable forecast (too little history, a failed fit)
 the policy falls back to the need of the last observed interval.
 
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.simulation.hourly import HourlyCalibration
 from models.simulation.policies import History, last_observed, stabiliser
 from models.simulation.results import PlannedForecast
 from models.simulation.rolling import RollingForecaster
@@ -75,8 +79,9 @@ class PredictivePolicy:
         return self._recommend(history, self.settings.min_units, state, ramp=False)[0]
 
     def decide(self, history: History, requested: int, state: dict[str, object]) -> int:
-        recommendation, mean, bound = self._recommend(history, requested, state, ramp=True)
         log: list[tuple[int, float, float]] = state.setdefault("forecasts", [])  # type: ignore[assignment]
+        self._learn_errors(history, log, state)
+        recommendation, mean, bound = self._recommend(history, requested, state, ramp=True)
         log.append((history.now, mean, bound))
         if self.settings.reactive_floor:
             # A seasonal forecast misses a sudden level shift for up to a season; never
@@ -98,6 +103,7 @@ class PredictivePolicy:
             last = last_observed(history.values)
             need = 0 if last is None else int(needed_units(last, self.settings.unit_capacity))
             return self.settings.clamp(need), np.nan, np.nan
+        forecast = self._hourly_bound(forecast, state)
         acted_on = min(self.warmup_intervals, forecast.horizon - 1)
         mean = float(forecast.mean[acted_on])
         # The demand the plan covers there (the planner multiplies by its own headroom).
@@ -122,6 +128,43 @@ class PredictivePolicy:
             if PLAN_CACHE_SIZE:
                 cache[key] = answer
         return self.settings.clamp(answer), mean, bound
+
+    def _hourly(self, state: dict[str, object]) -> HourlyCalibration | None:
+        if not self.settings.hourly_calibration:
+            return None
+        if "hourly" not in state:
+            state["hourly"] = HourlyCalibration(self.settings.level)
+        return state["hourly"]  # type: ignore[return-value]
+
+    def _learn_errors(
+        self, history: History, log: list[tuple[int, float, float]], state: dict[str, object]
+    ) -> None:
+        """Record the error of every logged decision whose aimed interval has now passed."""
+        hourly = self._hourly(state)
+        if hourly is None:
+            return
+        done: int = state.get("errors_learnt", 0)  # type: ignore[assignment]
+        start, step = history.start.timestamp(), history.step.total_seconds()
+        while done < len(log) and log[done][0] + self.warmup_intervals < history.now:
+            decided, mean, _ = log[done]
+            aimed = decided + self.warmup_intervals
+            hourly.record(start + aimed * step, history.values[aimed] - mean)
+            done += 1
+        state["errors_learnt"] = done
+
+    def _hourly_bound(self, forecast: Forecast, state: dict[str, object]) -> Forecast:
+        """The forecast with its planned-on bound raised by the hour-of-day calibration."""
+        hourly = self._hourly(state)
+        if hourly is None:
+            return forecast
+        level = self.settings.level
+        upper = np.asarray(forecast.upper[level], dtype=float)
+        raised = hourly.raise_bound(
+            forecast.timestamps.asi8 / 1e9, np.asarray(forecast.mean, dtype=float), upper
+        )
+        if np.array_equal(raised, upper):
+            return forecast
+        return replace(forecast, upper={**forecast.upper, level: raised})
 
     def _target(self, requested: int) -> ScalableTarget:
         from models.planning import MetricKind, ScalableTarget, TargetKind
@@ -159,6 +202,7 @@ class PredictivePolicy:
             "level": self.settings.level,
             "headroom": self.settings.headroom,
             "reactive_floor": self.settings.reactive_floor,
+            "hourly_calibration": self.settings.hourly_calibration,
             "max_step": self.settings.max_step,
             "refits": len(forecaster.models),
             "models": sorted(set(forecaster.models)),

@@ -149,6 +149,7 @@ class ReplayReport:
                 "headroom": s.headroom,
                 "max_step": s.max_step,
                 "reactive_floor": s.reactive_floor,
+                "hourly_calibration": s.hourly_calibration,
                 "refit_every": s.refit_every,
             },
             "policies": {name: r.summary() for name, r in self.policies.items()},

@@ -109,6 +109,8 @@ def test_predictive_policy_runs_and_level_reaches_the_engine(qtbot, workspace, t
     workspace.capacity_spin.setValue(100.0)
     workspace.level_combo.setCurrentIndex(workspace.level_combo.findData(80))
     workspace.headroom_spin.setValue(0.0)
+    assert workspace.hourly_check.isChecked()  # the engine's default
+    workspace.hourly_check.setChecked(False)
     workspace.set_policies(("predictive",))
     workspace.run_replay()
     wait_idle(qtbot, workspace, timeout=60_000)
@@ -116,6 +118,7 @@ def test_predictive_policy_runs_and_level_reaches_the_engine(qtbot, workspace, t
 
     report = workspace.outcome.report
     assert report.settings.level == 80 and report.settings.headroom == 0.0
+    assert report.settings.hourly_calibration is False
     expected = replay(demand, report.settings, ("predictive",))
     assert workspace.table.rowCount() == 1
     assert workspace.table.cell_text(0, 1) == f"{expected.policies['predictive'].cost:,.2f}"
