@@ -40,6 +40,7 @@ from models.forecast import FAST_CANDIDATES, AutoForecaster, Forecast
 from models.planning import (
     IllegalTransition,
     Plan,
+    PlannerSettings,
     PlanState,
     RightsizingSuggestion,
     plan_capacity,
@@ -47,6 +48,7 @@ from models.planning import (
     rightsize,
     supersede_pending,
 )
+from models.planning.hourly import calibrate_from_history, raise_forecast
 
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
 HORIZON = 12  # plan intervals (6 hours of target time)
@@ -75,6 +77,13 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
     model = AutoForecaster(candidates=FAST_CANDIDATES).fit(history["demand"])
     now = runtime.now()
     forecast = future_only(model.predict(HORIZON + 3), now + PLAN_INTERVAL, HORIZON)
+    if token.cancelled:
+        raise RuntimeError("cancelled")
+    # The band is calibrated over the whole day; raise it where past forecasts at that
+    # hour of day fell short by more (a nightly job), as the replay's policy does.
+    level = PlannerSettings().level
+    hourly = calibrate_from_history(history["demand"], HORIZON + 3, level)
+    forecast = raise_forecast(forecast, level, hourly)
     target = runtime.scalable_target(current)
     proposal = plan_capacity(target, forecast, now=now)
     smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)

@@ -64,6 +64,14 @@ Auto-approval (:mod:`models.planning.policy`)::
                                                                        failed)
     FreezeWindow(days={0..6, Monday=0}, start: time, end: time)   # end <= start: overnight
 
+Hour-of-day calibration (:mod:`models.planning.hourly`)::
+
+    HourlyCalibration(level, bin_seconds=3600, min_samples=40, memory=400)
+        .record(epoch_seconds, actual - mean)  .offset(epoch_seconds) -> float (NaN: too few)
+        .raise_bound(epoch_seconds[], mean[], upper[]) -> upper raised where the hour needs it
+    calibrate_from_history(series, horizon, level, days=7) -> HourlyCalibration
+    raise_forecast(forecast, level, calibration) -> Forecast   # details["hourly_raise"]
+
 Rightsizing (:mod:`models.planning.rightsizing`)::
 
     rightsize(target, history: Series | ndarray, *, days=14, max_peak_fraction=0.5,

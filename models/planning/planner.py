@@ -38,6 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from models.planning.confidence import forecast_confidence
 from models.planning.cost import schedule_cost, step_horizon_change
+from models.planning.hourly import HOURLY_RAISE
 from models.planning.proposal import CapacityPlan, PlannerSettings, PlanningError, ScalingStep
 from models.planning.target import MetricKind, ScalableTarget
 from models.planning.trace import NO_TRACE, Rule, Trace, TraceStep
@@ -80,6 +81,7 @@ def plan_capacity(
     pipeline = _Pipeline(
         target, settings, stamps[0], interval, np.asarray(forecast.upper[settings.level]), hold
     )
+    pipeline.hourly_raise = forecast.details.get(HOURLY_RAISE, ())
     capacity, actions = pipeline.schedule()
 
     interval_hours = interval / pd.Timedelta(hours=1)
@@ -145,6 +147,12 @@ def _slots(duration: timedelta, interval: pd.Timedelta) -> int:
 class _Pipeline:
     """The rules of the module docstring as arrays, one per rule, kept for the traces."""
 
+    def _raised_note(self, j: int) -> str:
+        raised = self.hourly_raise[j] if j < len(self.hourly_raise) else 0.0
+        if raised <= 0:
+            return ""
+        return f" (incl. +{raised:.4g}: past forecasts at this hour of day fell short by more)"
+
     def __init__(
         self,
         target: ScalableTarget,
@@ -162,6 +170,7 @@ class _Pipeline:
         self.interval = interval
         self.hold = hold
         self.upper = upper
+        self.hourly_raise: Sequence[float] = ()  # per slot, see models.planning.hourly
         self.lead_slots = _slots(target.warmup, interval)
         self.cool_slots = max(1, _slots(target.cooldown, interval))
         self.stable_slots = _slots(settings.stabilisation, interval)
@@ -238,7 +247,7 @@ class _Pipeline:
                 Rule.FORECAST,
                 float(self.raw[j]),
                 f"p{settings.level} upper bound of {target.metric} at {_clock(self.moment(j))}: "
-                f"{self.upper[j]:.4g} {rule}",
+                f"{self.upper[j]:.4g}{self._raised_note(j)} {rule}",
             ),
             TraceStep(
                 Rule.HEADROOM,

@@ -46,7 +46,7 @@ Policies:
   across decisions; never below the last observed need when ``reactive_floor``
   (:mod:`models.simulation.predictive`); with ``hourly_calibration`` the bound is raised
   where the policy's own past errors at that hour of day say it is too low (a nightly
-  job, a rush whose size varies; :mod:`models.simulation.hourly`);
+  job, a rush whose size varies; :mod:`models.planning.hourly`);
 * ``reactive`` — Kubernetes-HPA-style target tracking on the last observed interval:
   10 % tolerance, immediate scale-up, 5-minute scale-down stabilisation;
 * ``static`` — a fixed fleet at the replayed window's peak need (hindsight).

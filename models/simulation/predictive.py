@@ -15,7 +15,7 @@ with the replay's window. With ``reactive_floor`` (the default) the fleet never 
 below the need of the last observed interval, so a level shift the seasonal forecast
 cannot know about is followed at least as fast as the reactive policy would. With
 ``hourly_calibration`` (the default) the bound planned on is raised where this policy's
-own past errors at that hour of day say it is too low (:mod:`models.simulation.hourly`):
+own past errors at that hour of day say it is too low (:mod:`models.planning.hourly`):
 the forecaster's band is calibrated over the whole day, a nightly job is not. Without a
 usable forecast (too little history, a failed fit)
 the policy falls back to the need of the last observed interval.
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.simulation.hourly import HourlyCalibration
+from models.planning.hourly import HourlyCalibration, raise_forecast
 from models.simulation.policies import History, last_observed, stabiliser
 from models.simulation.results import PlannedForecast
 from models.simulation.rolling import RollingForecaster
@@ -155,16 +155,7 @@ class PredictivePolicy:
     def _hourly_bound(self, forecast: Forecast, state: dict[str, object]) -> Forecast:
         """The forecast with its planned-on bound raised by the hour-of-day calibration."""
         hourly = self._hourly(state)
-        if hourly is None:
-            return forecast
-        level = self.settings.level
-        upper = np.asarray(forecast.upper[level], dtype=float)
-        raised = hourly.raise_bound(
-            forecast.timestamps.asi8 / 1e9, np.asarray(forecast.mean, dtype=float), upper
-        )
-        if np.array_equal(raised, upper):
-            return forecast
-        return replace(forecast, upper={**forecast.upper, level: raised})
+        return forecast if hourly is None else raise_forecast(forecast, self.settings.level, hourly)
 
     def _target(self, requested: int) -> ScalableTarget:
         from models.planning import MetricKind, ScalableTarget, TargetKind

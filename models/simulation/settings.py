@@ -42,7 +42,7 @@ class ReplaySettings:
     max_step: int = 2  # predictive: the planner's most units per scaling action
     reactive_floor: bool = True  # predictive: never below the last observed interval's need
     # predictive: raise the bound where the policy's own past errors at that hour of day
-    # say it is too low (models.simulation.hourly)
+    # say it is too low (models.planning.hourly)
     hourly_calibration: bool = True
     refit_every: int = 288  # predictive: refit the forecaster every N decisions, update between
     fit_window: int = 4032  # predictive: fit on at most this many recent intervals

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.planning.hourly import HourlyCalibration
 from models.simulation import ReplaySettings, replay
-from models.simulation.hourly import HourlyCalibration
 
 HOUR = 3600.0
 

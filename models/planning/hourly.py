@@ -1,4 +1,4 @@
-"""Hour-of-day calibration of the bound the predictive policy plans on.
+"""Hour-of-day calibration of the bound a plan covers (live plans and the replay).
 
 The forecaster's interval is calibrated on errors pooled over the whole day, so demand
 whose surprises come at one time of day (a nightly batch job, a morning rush of varying
@@ -9,19 +9,34 @@ there. Grouping those errors by the hour of day of the interval gives a group-
 conditional (Mondrian) conformal bound: the mean plus the ``level`` quantile of that
 hour's errors. The policy plans on the larger of this bound and the forecaster's; an
 hour with fewer than ``min_samples`` errors keeps the forecaster's.
+
+The replay's predictive policy records its errors as it goes; a live target has no
+past decisions to learn from after a restart, so :func:`calibrate_from_history`
+backtests the forecaster over the last days of its history instead. Either way
+:func:`raise_forecast` applies the result, and records what it added per step in
+``details[HOURLY_RAISE]`` so the plan's reasoning can say why a number is higher than
+the band.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import deque
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from models.forecast import Forecast
 
 DAY_SECONDS = 86_400.0
 BIN_SECONDS = 3_600.0  # one hour of the day per group
 # Fewer errors cannot give a finite conformal quantile at 97.5 % (one side of 95 %).
 MIN_SAMPLES = 40
+HOURLY_RAISE = "hourly_raise"  # Forecast.details key: what the calibration added per step
+BACKTEST_DAYS = 7.0  # history a live target's calibration is learnt from
 MEMORY = 400  # most recent errors kept per hour: weeks of 5-minute data, months of 30-minute
 
 
@@ -78,3 +93,45 @@ class HourlyCalibration:
         offsets = np.array([self.offset(t) for t in epoch_seconds])
         hourly = np.where(np.isfinite(offsets), mean + offsets, -np.inf)
         return np.maximum(upper, hourly)
+
+
+def raise_forecast(forecast: Forecast, level: int, calibration: HourlyCalibration) -> Forecast:
+    """``forecast`` with the upper bound of ``level`` (and of every wider band, so bands
+    stay nested) raised by the calibration; unchanged when nothing is raised."""
+    upper = np.asarray(forecast.upper[level], dtype=float)
+    raised = calibration.raise_bound(
+        forecast.timestamps.as_unit("ns").asi8 / 1e9, np.asarray(forecast.mean, dtype=float), upper
+    )
+    if np.array_equal(raised, upper):
+        return forecast
+    uppers = {
+        other: np.maximum(np.asarray(bound, dtype=float), raised) if other >= level else bound
+        for other, bound in forecast.upper.items()
+    }
+    details = {**forecast.details, HOURLY_RAISE: tuple(float(v) for v in raised - upper)}
+    return replace(forecast, upper=uppers, details=details)
+
+
+def calibrate_from_history(
+    series: pd.Series, horizon: int, level: int, days: float = BACKTEST_DAYS
+) -> HourlyCalibration:
+    """Errors of rolling-origin forecasts over the last ``days`` of ``series`` (each
+    origin sees only the data before it), at every step up to ``horizon``, by hour of
+    day. Too short a history gives an empty calibration, which raises nothing."""
+    from models.forecast import ForecastError
+    from models.forecast.backtest import rolling_origin_backtest
+
+    calibration = HourlyCalibration(level)
+    observed = series.dropna()
+    if observed.empty:
+        return calibration
+    start = observed.index[-1] - pd.Timedelta(days=days)
+    try:
+        frame = rolling_origin_backtest(series, horizon, start, levels=(level,)).frame
+    except ForecastError:
+        return calibration
+    errors = (frame["actual"] - frame["mean"]).to_numpy(dtype=float)
+    seconds = pd.DatetimeIndex(frame["timestamp"]).as_unit("ns").asi8 / 1e9
+    for when, error in zip(seconds, errors, strict=True):
+        calibration.record(float(when), float(error))
+    return calibration
