@@ -40,7 +40,6 @@ from models.forecast import FAST_CANDIDATES, AutoForecaster, Forecast
 from models.planning import (
     IllegalTransition,
     Plan,
-    PlannerSettings,
     PlanState,
     RightsizingSuggestion,
     plan_capacity,
@@ -81,11 +80,11 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
         raise RuntimeError("cancelled")
     # The band is calibrated over the whole day; raise it where past forecasts at that
     # hour of day fell short by more (a nightly job), as the replay's policy does.
-    level = PlannerSettings().level
-    hourly = calibrate_from_history(history["demand"], HORIZON + 3, level)
-    forecast = raise_forecast(forecast, level, hourly)
+    settings = runtime.config.planner
+    hourly = calibrate_from_history(history["demand"], HORIZON + 3, settings.level)
+    forecast = raise_forecast(forecast, settings.level, hourly)
     target = runtime.scalable_target(current)
-    proposal = plan_capacity(target, forecast, now=now)
+    proposal = plan_capacity(target, forecast, settings, now=now)
     smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)
     return CycleResult(runtime.name, history, forecast, propose(target, proposal), now, smaller)
 

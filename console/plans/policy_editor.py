@@ -1,10 +1,11 @@
-"""Per-target mode and auto-approve rules: max step, max $/h increase, scale-out only,
-minimum confidence and freeze windows (``mon,tue 09:00-17:00; sat 00:00-00:00``)."""
+"""Per-target mode, how plans are made (band, headroom, units per action, scale-in
+delay) and auto-approve rules: max step, max $/h increase, scale-out only, minimum
+confidence and freeze windows (``mon,tue 09:00-17:00; sat 00:00-00:00``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import time, timedelta
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -20,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.plans.targets import TargetConfig
-from models.planning import AutoApprovePolicy, FreezeWindow, TargetMode
+from console.plans.targets import PLANNER_LEVELS, TargetConfig
+from models.planning import AutoApprovePolicy, FreezeWindow, PlannerSettings, TargetMode
 from models.planning.policy import WEEKDAYS
 
 MODE_LABELS = {
@@ -84,12 +85,33 @@ class PolicyEditor(QWidget):
         self.freeze = QLineEdit()
         self.freeze.setPlaceholderText("e.g. mon,tue,wed,thu,fri 09:00-10:00; sat 00:00-00:00")
         self.timezone = QLineEdit("UTC")
+        self.level = QComboBox()
+        for level in PLANNER_LEVELS:
+            self.level.addItem(f"{level} % upper bound", level)
+        self.level.setToolTip("The forecast bound each plan must cover: 95 % is the safer")
+        self.headroom = QDoubleSpinBox()
+        self.headroom.setRange(0, 500)
+        self.headroom.setSuffix(" %")
+        self.headroom.setToolTip("Margin on top of the bound")
+        self.units_per_action = QSpinBox()
+        self.units_per_action.setRange(1, 1000)
+        self.units_per_action.setToolTip("Largest change one scaling action makes")
+        self.scale_in_after = QSpinBox()
+        self.scale_in_after.setRange(0, 24 * 60)
+        self.scale_in_after.setSuffix(" min")
+        self.scale_in_after.setToolTip("Scale in only after the need stayed lower this long")
         self.error = QLabel()
         self.error.setStyleSheet("color: #e5534b")
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(self.apply)
         form = QFormLayout(self)
         form.addRow("Mode", self.mode)
+        form.addRow(QLabel("<b>Plans</b>"))
+        form.addRow("Cover", self.level)
+        form.addRow("Headroom", self.headroom)
+        form.addRow("Units per action", self.units_per_action)
+        form.addRow("Scale in after", self.scale_in_after)
+        form.addRow(QLabel("<b>Auto-approval</b>"))
         form.addRow("Max step (units)", _optional(self.step_check, self.max_step))
         form.addRow("Max cost increase", _optional(self.cost_check, self.max_cost))
         form.addRow("Scale-out only", self.scale_out_only)
@@ -114,6 +136,11 @@ class PolicyEditor(QWidget):
         self.scale_out_only.setChecked(policy.scale_out_only)
         self.freeze.setText("; ".join(w.describe() for w in policy.freeze_windows))
         self.timezone.setText(policy.timezone)
+        planner = config.planner
+        self.level.setCurrentIndex(max(0, self.level.findData(planner.level)))
+        self.headroom.setValue(100 * planner.headroom)
+        self.units_per_action.setValue(planner.max_step)
+        self.scale_in_after.setValue(round(planner.stabilisation.total_seconds() / 60))
         self.error.clear()
 
     def edited(self) -> TargetConfig:
@@ -129,7 +156,15 @@ class PolicyEditor(QWidget):
             freeze_windows=parse_freeze_windows(self.freeze.text()),
             timezone=self.timezone.text().strip() or "UTC",
         )
-        return replace(self.config, mode=TargetMode(self.mode.currentData()), policy=policy)
+        planner = PlannerSettings(
+            level=int(self.level.currentData()),
+            headroom=self.headroom.value() / 100,
+            stabilisation=timedelta(minutes=self.scale_in_after.value()),
+            max_step=self.units_per_action.value(),
+        )
+        return replace(
+            self.config, mode=TargetMode(self.mode.currentData()), policy=policy, planner=planner
+        )
 
     def apply(self) -> None:
         if self.config is None:

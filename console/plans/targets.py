@@ -23,7 +23,14 @@ import pandas as pd
 from connectors.paths import config_dir
 from connectors.scaling.base import ScalingExecutor
 from connectors.scaling.demo import DemoEnvironment, DemoTarget, DemoTrace
-from models.planning import AutoApprovePolicy, MetricKind, ScalableTarget, TargetKind, TargetMode
+from models.planning import (
+    AutoApprovePolicy,
+    MetricKind,
+    PlannerSettings,
+    ScalableTarget,
+    TargetKind,
+    TargetMode,
+)
 
 TARGETS_FILE = "targets.json"
 SCHEMA = 1
@@ -32,6 +39,7 @@ PLAN_INTERVAL = pd.Timedelta(minutes=30)  # the trace's resolution: one forecast
 HISTORY_DAYS = 14
 STATISTICS = ("Average", "Sum", "Maximum", "Minimum", "SampleCount")
 METRIC_KINDS = ("utilisation", "throughput")
+PLANNER_LEVELS = (80, 95)  # the bands every live forecast carries
 
 
 class TargetsFileError(Exception):
@@ -66,9 +74,15 @@ class TargetConfig:
     metric_name: str = "CPUUtilization"
     metric_statistic: str = "Average"
     metric_kind: str = "utilisation"
+    # How plans are made: the band planned on, headroom, step limit, scale-in delay.
+    planner: PlannerSettings = field(default_factory=PlannerSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", TargetMode(self.mode))
+        if self.planner.level not in PLANNER_LEVELS:
+            raise ValueError(
+                f"target {self.name!r}: plans cover the 80 or 95 % band, got {self.planner.level}"
+            )
         if self.kind not in ("demo", "asg"):
             raise ValueError(f"target {self.name!r}: kind must be demo or asg, got {self.kind!r}")
         if self.kind == "asg" and not self.group.strip():
@@ -109,12 +123,15 @@ class TargetConfig:
             "metric_name": self.metric_name,
             "metric_statistic": self.metric_statistic,
             "metric_kind": self.metric_kind,
+            "planner": self.planner.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> TargetConfig:
         values = dict(data)
         values["policy"] = AutoApprovePolicy.from_dict(values.get("policy") or {})  # type: ignore[arg-type]
+        planner = values.get("planner")  # absent from files saved before it existed
+        values["planner"] = PlannerSettings.from_dict(planner) if planner else PlannerSettings()  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
 

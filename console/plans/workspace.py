@@ -8,10 +8,12 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -96,7 +98,12 @@ class PlansWorkspace(QWidget):
         self.audit = audit
         self.lower = QTabWidget()
         self.lower.addTab(self.detail, "Steps && reasoning")
-        self.lower.addTab(self.policy, "Policy")
+        # Scrolled: the form is taller than the chart can spare on a 820-px window.
+        policy_page = QScrollArea()
+        policy_page.setWidget(self.policy)
+        policy_page.setWidgetResizable(True)
+        policy_page.setFrameShape(QFrame.Shape.NoFrame)
+        self.lower.addTab(policy_page, "Policy")
         self.lower.addTab(self.audit, "Audit log")
         self.rightsizing = RightsizingView(RIGHTSIZING_DAYS)
         self.lower.addTab(self.rightsizing, "Rightsizing")

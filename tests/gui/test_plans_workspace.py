@@ -4,6 +4,7 @@ view, notifications to the webhook, and the screenshot."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtWidgets import QMainWindow
@@ -120,6 +121,34 @@ def test_policy_and_mode_are_saved_without_secrets(qtbot):
         editor.apply()
         assert "freeze window" in editor.error.text()
         assert "password" not in targets_path().read_text()
+    finally:
+        close(host, workspace)
+
+
+def test_planner_settings_are_saved_and_shape_the_next_plan(qtbot):
+    host, workspace = open_plans(qtbot)
+    try:
+        editor = workspace.policy
+        assert editor.level.currentData() == 95 and editor.headroom.value() == 10.0
+        editor.level.setCurrentIndex(editor.level.findData(80))
+        editor.headroom.setValue(0.0)
+        editor.units_per_action.setValue(1)
+        editor.scale_in_after.setValue(60)
+        with qtbot.waitSignal(workspace.controller.cycle_done, timeout=WAIT_MS):
+            editor.apply()
+        planner = load_targets()[0].planner
+        assert (planner.level, planner.headroom, planner.max_step) == (80, 0.0, 1)
+        assert planner.stabilisation == timedelta(minutes=60)
+        plan = workspace.controller.cycles["demo"].plan
+        assert plan is not None and plan.proposal.settings == planner
+        assert all(abs(step.change) <= 1 for step in plan.proposal.steps)
+        assert all("p80 upper bound" in step.trace.steps[0].note for step in plan.proposal.steps)
+    finally:
+        close(host, workspace)
+    host, workspace = open_plans(qtbot)  # a restart shows what was saved
+    try:
+        assert workspace.policy.level.currentData() == 80
+        assert workspace.policy.units_per_action.value() == 1
     finally:
         close(host, workspace)
 
