@@ -21,6 +21,14 @@ COLUMNS = (
 class ComparisonTable(ResultTable):
     def __init__(self) -> None:
         super().__init__(COLUMNS)
+        # Room for all three policies without scrolling, even under a tall chart.
+        rows = len(POLICY_LABELS) * self.verticalHeader().defaultSectionSize()
+        self.setMinimumHeight(
+            self.horizontalHeader().sizeHint().height()
+            + rows
+            + self.horizontalScrollBar().sizeHint().height()
+            + 2 * self.frameWidth()
+        )
         self.setToolTip(
             "Under capacity: % of replayed intervals where demand exceeded the serving units "
             "x unit capacity. Unserved demand: the sum of those shortfalls (demand units x "

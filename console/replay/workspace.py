@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -140,7 +141,8 @@ class ReplayWorkspace(FileWorkspace):
     def _build_results(self) -> QWidget:
         self.chart = ReplayChart()
         self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
+        # Two explicit lines: a wrapped label in a splitter gets its last line clipped.
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = ComparisonTable()
         self.results_panel = self.chart_over_table(self.chart, self.summary_label, self.table, 1)
@@ -262,12 +264,17 @@ class ReplayWorkspace(FileWorkspace):
         s = report.settings
         start = report.timestamps()[0].strftime("%Y-%m-%d %H:%M")
         intervals = len(report.timestamps())
+        calibrated = ", by hour of day" if s.hourly_calibration else ""
         self.summary_label.setText(
-            f"Replayed {intervals:,} intervals from {start} UTC after "
-            f"{report.history_intervals:,} intervals of history · unit capacity {s.unit_capacity:,.4g}, "
-            f"warm-up {report.warmup_intervals} interval(s), predictive at the {s.level} % "
-            f"bound + {s.headroom:.0%} · forecast: of the interval each "
-            f"decision's new units first served · shaded: demand above a policy's capacity"
+            f"{intervals:,} intervals from {start} UTC after {report.history_intervals:,} of "
+            f"history · unit capacity {s.unit_capacity:,.4g} · warm-up "
+            f"{report.warmup_intervals} interval(s)\n"
+            f"Predictive: {s.level} % bound + {s.headroom:.0%}{calibrated} · dotted forecast, "
+            f"dashed bound · shaded: under capacity"
+        )
+        self.summary_label.setToolTip(
+            "Each forecast value is drawn on the interval it was for: the first one a unit "
+            "requested at that decision could serve (one warm-up later)."
         )
         self.show_message("info", "Replay ready.")
 
