@@ -73,6 +73,8 @@ class ScoreboardTable(ResultTable):
             return
         frame = pd.DataFrame({"mase": outcome.scores}).sort_values("mase")
         frame.index.name = "model"
+        chosen = outcome.forecast.model.removeprefix("auto:")
+        frame["chosen"] = ["✓ forecasts" if name == chosen else "" for name in frame.index]
         self._show(frame)
 
     def _show(self, frame: pd.DataFrame) -> None:

@@ -82,6 +82,12 @@ def test_forecast_band_appears_on_the_chart(qtbot, workspace, tmp_path, artifact
     models = {workspace.scoreboard.cell_text(r, 0) for r in range(workspace.scoreboard.rowCount())}
     assert {"naive", "profile", "profile_trend"} <= models
     assert "auto:" in workspace.summary_label.text()
+    board = workspace.scoreboard
+    chosen_column = board.columnCount() - 1
+    marked = [
+        board.cell_text(r, 0) for r in range(board.rowCount()) if board.cell_text(r, chosen_column)
+    ]
+    assert marked == [outcome.forecast.model.removeprefix("auto:")]  # the one that forecasts
     workspace.grab().save(str(artifacts_dir / "analysis-forecast.png"))
 
 
