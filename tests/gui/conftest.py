@@ -76,13 +76,16 @@ class SyntheticCollector:
         return [Sample(t, self.source, self.host, m, v) for m, v in values.items()]
 
 
-def leaked_workers(python_threads_before: set[int]) -> list[str]:
-    """Collection threads, store-writer threads and pool workers still running."""
+def leaked_workers(python_threads_before: set[threading.Thread]) -> list[str]:
+    """Collection threads, store-writer threads and pool workers still running.
+
+    Threads are compared as objects, not by ``ident``: a thread that ends just after the
+    snapshot frees its ident for the next one, which would then pass for an old thread."""
     leaks = [f"collection thread {t}" for t in list(CollectionThread.instances) if t.running]
     leaks += [
         f"python thread {t.name!r}"
         for t in threading.enumerate()
-        if t.ident not in python_threads_before
+        if t not in python_threads_before
         and t.is_alive()
         and not isinstance(t, threading._DummyThread)  # Qt threads seen from Python
     ]
@@ -93,7 +96,7 @@ def leaked_workers(python_threads_before: set[int]) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def no_leaked_workers(request: pytest.FixtureRequest) -> Iterator[None]:
-    before = {t.ident for t in threading.enumerate()}
+    before = set(threading.enumerate())
     yield
     deadline = time.monotonic() + WORKER_GRACE_S
     leaks = leaked_workers(before)

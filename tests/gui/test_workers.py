@@ -105,7 +105,7 @@ def test_notifier_delivers_reports_from_other_threads_on_its_own_thread(qtbot) -
 
 
 def test_leak_guard_sees_a_running_collection_thread(qtbot) -> None:
-    before = {t.ident for t in threading.enumerate()}
+    before = set(threading.enumerate())
     thread = CollectionThread(SyntheticCollector(), 0.05)
     thread.start()
     try:
@@ -117,7 +117,7 @@ def test_leak_guard_sees_a_running_collection_thread(qtbot) -> None:
 
 
 def test_leak_guard_sees_a_python_worker_thread() -> None:
-    before = {t.ident for t in threading.enumerate()}
+    before = set(threading.enumerate())
     stop = threading.Event()
     worker = threading.Thread(target=stop.wait, name="forgotten-writer")
     worker.start()
