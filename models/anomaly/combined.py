@@ -62,6 +62,7 @@ MIN_BASELINE_ROWS, MAX_BASELINE_ROWS = 288, 5_000
 # A level shift or flatline must last an hour to count, within these row bounds.
 RECENT_SECONDS = 3_600.0
 MIN_RECENT_ROWS, MAX_RECENT_ROWS = 12, 120
+WEEKLY_MIN_CYCLES = 2  # earlier weeks a weekly bin needs before it scores
 RESOLVE_POINTS = 8  # finite points whose spacing sets the windows in rows
 
 
@@ -80,7 +81,11 @@ def default_components(
     return {
         "robust_z": RobustZScore(window, refresh),
         "seasonal_day": SeasonalBandDetector(DAY, 1800.0, window=window, refresh=refresh),
-        "seasonal_week": SeasonalBandDetector(WEEK, 3600.0, window=window, refresh=refresh),
+        # One earlier week says little about what is normal on a Tuesday at 3 am: the
+        # weekly band waits for two (the daily band and the z-score cover meanwhile).
+        "seasonal_week": SeasonalBandDetector(
+            WEEK, 3600.0, window=window, refresh=refresh, min_cycles=WEEKLY_MIN_CYCLES
+        ),
         "level_shift": LevelShiftDetector(recent=recent, reference=window, refresh=refresh),
         "flatline": FlatlineDetector(min_run=recent),
     }

@@ -62,3 +62,16 @@ def test_saved_state_restores_the_sized_windows():
     np.testing.assert_array_equal(
         resumed.score(values[:100], more), detector.score(values[:100], more)
     )
+
+
+def test_the_weekly_band_waits_for_two_earlier_weeks() -> None:
+    # Hourly data with a daily cycle and noise: a weekly bin learnt from one earlier
+    # week would already score in week 2; it must stay silent until week 3.
+    rng = np.random.default_rng(4)
+    n = 4 * 168
+    hours = np.arange(n)
+    values = 50 + 10 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 1, n)
+    scores = CombinedDetector().score_components(values, START + 3600.0 * hours)
+    weekly = scores.components["seasonal_week"]
+    assert not weekly[: 2 * 168].any()
+    assert weekly[2 * 168 :].any()
