@@ -14,8 +14,9 @@ entries queued before it) and a restart resumes from the saved plans: undecided 
 that came due while the console was closed expire (audited), approved ones run their
 due steps — unless a step is more than ``LATE_STEP_GRACE`` overdue: then the plan
 expires, the operator is told, and a fresh forecast proposes from today's capacity
-(stepping through hours-old capacities one after another would follow a stale forecast). A step is marked "in flight" on disk before the executor is called; after a
-restart such a step is never run again: its capacity is read back instead, and a
+(stepping through hours-old capacities one after another would follow a stale
+forecast). A step is marked "in flight" on disk before the executor is called; after
+a restart such a step is never run again: its capacity is read back instead, and a
 mismatch fails the plan with the reason.
 """
 
@@ -76,12 +77,12 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
     model = AutoForecaster(candidates=FAST_CANDIDATES).fit(history["demand"])
     now = runtime.now()
     forecast = future_only(model.predict(HORIZON + 3), now + PLAN_INTERVAL, HORIZON)
-    if token.cancelled:
-        raise RuntimeError("cancelled")
     # The band is calibrated over the whole day; raise it where past forecasts at that
     # hour of day fell short by more (a nightly job), as the replay's policy does.
     settings = runtime.config.planner
-    hourly = calibrate_from_history(history["demand"], HORIZON + 3, settings.level)
+    hourly = calibrate_from_history(
+        history["demand"], HORIZON + 3, settings.level, cancelled=lambda: token.cancelled
+    )
     forecast = raise_forecast(forecast, settings.level, hourly)
     target = runtime.scalable_target(current)
     proposal = plan_capacity(target, forecast, settings, now=now)

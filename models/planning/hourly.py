@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -113,13 +114,18 @@ def raise_forecast(forecast: Forecast, level: int, calibration: HourlyCalibratio
 
 
 def calibrate_from_history(
-    series: pd.Series, horizon: int, level: int, days: float = BACKTEST_DAYS
+    series: pd.Series,
+    horizon: int,
+    level: int,
+    days: float = BACKTEST_DAYS,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> HourlyCalibration:
     """Errors of rolling-origin forecasts over the last ``days`` of ``series`` (each
     origin sees only the data before it), at every step up to ``horizon``, by hour of
-    day. Too short a history gives an empty calibration, which raises nothing."""
+    day. Too short a history gives an empty calibration, which raises nothing;
+    ``cancelled()`` stops the backtest with ``BacktestCancelled``."""
     from models.forecast import ForecastError
-    from models.forecast.backtest import rolling_origin_backtest
+    from models.forecast.backtest import BacktestCancelled, rolling_origin_backtest
 
     calibration = HourlyCalibration(level)
     observed = series.dropna()
@@ -127,7 +133,11 @@ def calibrate_from_history(
         return calibration
     start = observed.index[-1] - pd.Timedelta(days=days)
     try:
-        frame = rolling_origin_backtest(series, horizon, start, levels=(level,)).frame
+        frame = rolling_origin_backtest(
+            series, horizon, start, levels=(level,), cancelled=cancelled
+        ).frame
+    except BacktestCancelled:
+        raise
     except ForecastError:
         return calibration
     errors = (frame["actual"] - frame["mean"]).to_numpy(dtype=float)

@@ -79,9 +79,14 @@ def plan_capacity(
     interval = _interval(target.name, stamps)
     hold = anomalous or bool(incidents)
     pipeline = _Pipeline(
-        target, settings, stamps[0], interval, np.asarray(forecast.upper[settings.level]), hold
+        target,
+        settings,
+        stamps[0],
+        interval,
+        np.asarray(forecast.upper[settings.level]),
+        hold,
+        forecast.details.get(HOURLY_RAISE, ()),
     )
-    pipeline.hourly_raise = forecast.details.get(HOURLY_RAISE, ())
     capacity, actions = pipeline.schedule()
 
     interval_hours = interval / pd.Timedelta(hours=1)
@@ -147,12 +152,6 @@ def _slots(duration: timedelta, interval: pd.Timedelta) -> int:
 class _Pipeline:
     """The rules of the module docstring as arrays, one per rule, kept for the traces."""
 
-    def _raised_note(self, j: int) -> str:
-        raised = self.hourly_raise[j] if j < len(self.hourly_raise) else 0.0
-        if raised <= 0:
-            return ""
-        return f" (incl. +{raised:.4g}: past forecasts at this hour of day fell short by more)"
-
     def __init__(
         self,
         target: ScalableTarget,
@@ -161,6 +160,7 @@ class _Pipeline:
         interval: pd.Timedelta,
         upper: np.ndarray,
         hold: bool,
+        hourly_raise: Sequence[float] = (),  # per slot, see models.planning.hourly
     ) -> None:
         # Plain datetime arithmetic: pandas Timestamp maths is ~50x slower per call.
         self.start = start.to_pydatetime()
@@ -170,7 +170,7 @@ class _Pipeline:
         self.interval = interval
         self.hold = hold
         self.upper = upper
-        self.hourly_raise: Sequence[float] = ()  # per slot, see models.planning.hourly
+        self.hourly_raise = hourly_raise
         self.lead_slots = _slots(target.warmup, interval)
         self.cool_slots = max(1, _slots(target.cooldown, interval))
         self.stable_slots = _slots(settings.stabilisation, interval)
@@ -225,6 +225,12 @@ class _Pipeline:
 
     def clamped_need(self) -> np.ndarray:
         return np.clip(self.whole, self.target.minimum, self.target.maximum)
+
+    def _raised_note(self, j: int) -> str:
+        raised = self.hourly_raise[j] if j < len(self.hourly_raise) else 0.0
+        if raised <= 0:
+            return ""
+        return f" (incl. +{raised:.4g}: past forecasts at this hour of day fell short by more)"
 
     def trace(
         self,

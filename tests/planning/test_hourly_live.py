@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from models.planning import plan_capacity
 from models.planning.hourly import (
@@ -63,3 +64,10 @@ def test_raised_forecast_keeps_bands_nested_and_the_plan_says_why() -> None:
     plan = plan_capacity(target, raised, PlannerSettings(level=80, headroom=0.0))
     notes = [s.trace.steps[0].note for s in plan.steps]
     assert any("past forecasts at this hour of day" in note for note in notes), notes
+
+
+def test_a_cancelled_calibration_stops_instead_of_learning_nothing() -> None:
+    from models.forecast.backtest import BacktestCancelled
+
+    with pytest.raises(BacktestCancelled):
+        calibrate_from_history(nightly_job_history(), 12, 95, cancelled=lambda: True)
