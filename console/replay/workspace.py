@@ -5,9 +5,10 @@ column, set the unit capacity, price, warm-up and the predictive policy's level 
 headroom, tick the policies, then Run. The replay (:func:`models.simulation.replay`)
 runs in a worker with a progress bar and Cancel; a new run cancels the one in flight.
 The chart shows the demand, the predictive policy's forecast (mean and the bound it
-planned on) and each policy's serving capacity as step lines, with the shortfalls shaded; the table compares the policies. Results export as JSON (the
-``headroom simulate --series`` schema) or CSV, the chart as PNG or SVG. The frame
-(file bar, drag and drop, message line, chart over table) is
+planned on) and each policy's serving capacity as step lines, with the shortfalls
+shaded; the table compares the policies. Results export as JSON (the ``headroom
+simulate --series`` schema) or CSV, the chart as PNG or SVG. The frame (file bar, drag
+and drop, message line, chart over table) is
 :class:`~console.file_workspace.FileWorkspace`'s.
 """
 
