@@ -39,7 +39,10 @@ def test_approve_executes_at_step_time_and_audits_a_verified_chain(qtbot, rig):
     first = plan.proposal.steps[0]
     rig.advance_to(first.at)
     rig.controller.check_due()
-    qtbot.waitUntil(lambda: pool.current_capacity() == first.to_units, timeout=WAIT_MS)
+    # The pool changes in the worker before the controller hears of it: wait for both,
+    # or the next step finds the first still running and is skipped.
+    qtbot.waitUntil(lambda: plan.id not in rig.controller._running, timeout=WAIT_MS)
+    assert pool.current_capacity() == first.to_units
     assert plan.state is PlanState.EXECUTING
 
     for step in plan.proposal.steps[1:]:  # each step at its time, like the 1 s timer
