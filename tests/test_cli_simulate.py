@@ -73,15 +73,25 @@ def test_single_policy_without_series(demand_csv: Path, tmp_path: Path) -> None:
     assert "series" not in document
 
 
-def test_hourly_calibration_can_be_switched_off(demand_csv: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "flag, key",
+    [
+        ("--no-hourly-calibration", "hourly_calibration"),
+        ("--no-adaptive-margin", "adaptive_margin"),
+    ],
+)
+def test_each_calibration_can_be_switched_off(
+    demand_csv: Path, tmp_path: Path, flag: str, key: str
+) -> None:
     out = tmp_path / "r.json"
     argv = ["simulate", str(demand_csv), "--column", "requests", "--unit-capacity", "50",
-            "--price", "1", "--policy", "predictive", "--no-hourly-calibration",
-            "--out", str(out)]  # fmt: skip
+            "--price", "1", "--policy", "predictive", flag, "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     document = json.loads(out.read_text())
-    assert document["parameters"]["hourly_calibration"] is False
-    assert document["policies"]["predictive"]["details"]["hourly_calibration"] is False
+    assert document["parameters"][key] is False
+    assert document["policies"]["predictive"]["details"][key] is False
+    other = ({"hourly_calibration", "adaptive_margin"} - {key}).pop()
+    assert document["parameters"][other] is True  # one flag, one switch
 
 
 @pytest.mark.parametrize(

@@ -157,13 +157,14 @@ def run(args: argparse.Namespace) -> int:
 
     from connectors.files import MetricFileError, read_metric_file
     from console.report import ReportHeader, analyze_series, render_report
+    from models.anomaly.base import epoch_seconds
 
     try:
         frame = read_metric_file(args.input, min_rows=2)
     except MetricFileError as error:
         raise UsageError(str(error)) from None
     columns, notes = select_columns([str(c) for c in frame.columns], args.column, args.input)
-    stamps = np.unique(frame.index.as_unit("ns").asi8) / 1e9
+    stamps = np.unique(epoch_seconds(frame.index))
     header = ReportHeader(
         title=args.title or f"Analysis of {args.input.name}",
         file_name=args.input.name,

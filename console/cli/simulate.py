@@ -59,6 +59,9 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
                         action="store_false",
                         help="predictive: plan on the forecaster's bound only, without "
                         "raising it where past errors at that hour of day were larger")  # fmt: skip
+    parser.add_argument("--no-adaptive-margin", dest="adaptive_margin", action="store_false",
+                        help="predictive: never widen the margin above the mean after the "
+                        "bound was missed more often than its level allows")  # fmt: skip
     parser.add_argument("--series", action="store_true", help="include per-interval arrays")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="output")
 
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             level=args.level,
             headroom=args.headroom,
             hourly_calibration=args.hourly_calibration,
+            adaptive_margin=args.adaptive_margin,
         )
         with ProgressBar(1, label="replay", unit="intervals") as bar:
 

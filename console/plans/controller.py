@@ -48,7 +48,8 @@ from models.planning import (
     rightsize,
     supersede_pending,
 )
-from models.planning.hourly import calibrate_from_history, raise_forecast
+from models.planning.adaptive import margin_from_backtest
+from models.planning.hourly import history_backtest, hourly_from_backtest, raise_forecast
 
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
 HORIZON = 12  # plan intervals (6 hours of target time)
@@ -79,11 +80,16 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
     forecast = future_only(model.predict(HORIZON + 3), now + PLAN_INTERVAL, HORIZON)
     # The band is calibrated over the whole day; raise it where past forecasts at that
     # hour of day fell short by more (a nightly job), as the replay's policy does.
+    # The margin widens while recent forecasts missed their bound more often than its
+    # level allows. Both are learnt from a backtest of the target's recent history.
     settings = runtime.config.planner
-    hourly = calibrate_from_history(
+    backtest = history_backtest(
         history["demand"], HORIZON + 3, settings.level, cancelled=lambda: token.cancelled
     )
+    hourly = hourly_from_backtest(backtest, settings.level)
     forecast = raise_forecast(forecast, settings.level, hourly)
+    margin = margin_from_backtest(backtest, settings.level)
+    forecast = margin.widen(forecast, settings.level)
     target = runtime.scalable_target(current)
     proposal = plan_capacity(target, forecast, settings, now=now)
     smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)

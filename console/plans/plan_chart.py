@@ -15,15 +15,12 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console import theme as themes
 from console.views.axes import UnitAxisItem
+from models.anomaly.base import epoch_seconds
 from models.forecast import Forecast
 from models.planning import CapacityPlan
 
 DEMAND, FORECAST, PLANNED, CURRENT = "#4e9be6", "#b38cf2", "#2fbf71", "#e8a33d"
 HISTORY_SHOWN = pd.Timedelta(hours=30)  # yesterday at this hour, and the plan readable beside it
-
-
-def _seconds(stamps: pd.DatetimeIndex) -> np.ndarray:
-    return stamps.as_unit("ns").asi8 / 1e9
 
 
 def _band_colour(alpha: int) -> QColor:
@@ -104,15 +101,15 @@ class PlanChart(QWidget):
         plot = self.plot_widget.getPlotItem()
         plot.setTitle(title, color=plot.titleLabel.opts.get("color"))
         shown = history[history.index >= history.index[-1] - HISTORY_SHOWN]
-        x = _seconds(shown.index)
+        x = epoch_seconds(shown.index)
         self.demand.setData(x, shown["demand"].to_numpy(float))
         if len(shown):
             step = shown.index.to_series().diff().median()
-            edges = _seconds(shown.index.append(pd.DatetimeIndex([shown.index[-1] + step])))
+            edges = epoch_seconds(shown.index.append(pd.DatetimeIndex([shown.index[-1] + step])))
             self.current.setData(edges, shown["capacity"].to_numpy(float) * per_unit)
         self.now_line.setValue(now.timestamp())
         if forecast is not None and forecast.horizon:
-            fx = _seconds(forecast.timestamps)
+            fx = epoch_seconds(forecast.timestamps)
             self.forecast.setData(fx, np.asarray(forecast.mean, float))
             for level in self.bands:
                 if level in forecast.upper:
@@ -125,7 +122,7 @@ class PlanChart(QWidget):
                 self.band_high[level].setData([], [])
         if proposal is not None and proposal.capacity:
             stamps = proposal.timestamps
-            edges = _seconds(stamps.append(pd.DatetimeIndex([stamps[-1] + proposal.interval])))
+            edges = epoch_seconds(stamps.append(pd.DatetimeIndex([stamps[-1] + proposal.interval])))
             self.planned.setData(edges, np.asarray(proposal.capacity, float) * per_unit)
         else:
             self.planned.setData([], [])
@@ -139,7 +136,7 @@ class PlanChart(QWidget):
         # curves have data, which would otherwise zoom out to 1970.
         ends = [x[-1]] if len(x) else []
         if forecast is not None and forecast.horizon:
-            ends.append(_seconds(forecast.timestamps)[-1])
+            ends.append(epoch_seconds(forecast.timestamps)[-1])
         if proposal is not None and proposal.capacity:
             ends.append((proposal.timestamps[-1] + proposal.interval).timestamp())
         if len(x) and ends:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QWidget
 from console.replay.jobs import POLICY_LABELS, ReplayOutcome
 from console.theme import Theme
 from console.views.chart import MetricChart
+from models.anomaly.base import epoch_seconds
 from models.simulation import POLICY_NAMES, PolicyResult
 
 DEMAND_KEY = "demand"
@@ -142,7 +143,7 @@ class ReplayChart(MetricChart):
         """Draw the replayed window: demand and every policy that was run."""
         report = outcome.report
         first = next(iter(report.policies.values()))
-        starts = report.timestamps().asi8 / 1e9
+        starts = epoch_seconds(report.timestamps())
         edges = np.append(starts, starts[-1] + report.step.total_seconds())
         self.title_label.setText(f"{outcome.column} · {outcome.source}")
         self.set_placeholder(None)

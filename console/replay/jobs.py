@@ -38,6 +38,7 @@ class ReplayParams:
     level: int = 95
     headroom: float = 0.0  # the engine's default: the calibrated bound is the margin
     hourly_calibration: bool = True  # the engine's default
+    adaptive_margin: bool = True  # the engine's default
     policies: tuple[str, ...] = POLICY_NAMES
 
     def __post_init__(self) -> None:
@@ -65,6 +66,7 @@ class ReplayParams:
             level=self.level,
             headroom=self.headroom,
             hourly_calibration=self.hourly_calibration,
+            adaptive_margin=self.adaptive_margin,
         )
 
 

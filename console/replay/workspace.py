@@ -105,6 +105,12 @@ class ReplayWorkspace(FileWorkspace):
             "Raise the bound where the policy's own past errors at that hour of day were "
             "larger (a nightly job, a rush whose size varies)"
         )
+        self.adaptive_check = QCheckBox("Adaptive margin")
+        self.adaptive_check.setChecked(True)
+        self.adaptive_check.setToolTip(
+            "Widen the margin above the forecast while the bound has been missed more often "
+            "than its level allows (demand noisier than the weeks it was calibrated on)"
+        )
         self.policy_checks = {name: QCheckBox(jobs.POLICY_LABELS[name]) for name in POLICY_NAMES}
         for check in self.policy_checks.values():
             check.setChecked(True)
@@ -128,6 +134,7 @@ class ReplayWorkspace(FileWorkspace):
                 ("Level", self.level_combo),
                 ("Headroom", self.headroom_spin),
                 ("Calibrate", self.hourly_check),
+                ("", self.adaptive_check),
             ],
         )
         policy_box = QGroupBox("Policies")
@@ -166,6 +173,7 @@ class ReplayWorkspace(FileWorkspace):
             level=int(self.level_combo.currentData()),
             headroom=self.headroom_spin.value() / 100.0,
             hourly_calibration=self.hourly_check.isChecked(),
+            adaptive_margin=self.adaptive_check.isChecked(),
             policies=tuple(name for name, check in self.policy_checks.items() if check.isChecked()),
         )
 
@@ -265,7 +273,14 @@ class ReplayWorkspace(FileWorkspace):
         s = report.settings
         start = report.timestamps()[0].strftime("%Y-%m-%d %H:%M")
         intervals = len(report.timestamps())
-        calibrated = ", by hour of day" if s.hourly_calibration else ""
+        calibrated = "".join(
+            note
+            for note, on in (
+                (", by hour of day", s.hourly_calibration),
+                (", adaptive", s.adaptive_margin),
+            )
+            if on
+        )
         self.summary_label.setText(
             f"{intervals:,} intervals from {start} UTC after {report.history_intervals:,} of "
             f"history · unit capacity {s.unit_capacity:,.4g} · warm-up "

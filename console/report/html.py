@@ -13,6 +13,7 @@ from console.report.analysis import LEVELS, THRESHOLDS, SeriesAnalysis
 from console.report.formatting import duration, number, percent, period_name, utc_time
 from console.report.style import CSS
 from console.report.svg import Band, ChartSpec, Span, render_chart
+from models.anomaly.base import epoch_seconds
 
 AXIS_LABEL_CHARS = 34  # what fits along the value axis of a 300-pixel-high chart
 CHART_HISTORY_HORIZONS = 7  # history shown before the forecast, in forecast horizons
@@ -184,7 +185,7 @@ def chart_spec(analysis: SeriesAnalysis) -> ChartSpec:
     if forecast is None:
         return ChartSpec(times, values, spans=spans, value_label=axis,
                          title=analysis.name, step_seconds=step_seconds, **limits)  # fmt: skip
-    f_times = (forecast.timestamps.as_unit("ns").asi8 / 1e9).astype(float)
+    f_times = epoch_seconds(forecast.timestamps)
     bands = [Band(level, forecast.lower[level], forecast.upper[level]) for level in LEVELS]
     return ChartSpec(
         times,

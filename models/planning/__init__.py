@@ -70,7 +70,16 @@ Hour-of-day calibration (:mod:`models.planning.hourly`)::
         .record(epoch_seconds, actual - mean)  .offset(epoch_seconds) -> float (NaN: too few)
         .raise_bound(epoch_seconds[], mean[], upper[]) -> upper raised where the hour needs it
     calibrate_from_history(series, horizon, level, days=7) -> HourlyCalibration
+    history_backtest(series, horizon, level, days=7) -> backtest frame | None
+    hourly_from_backtest(frame, level) -> HourlyCalibration
     raise_forecast(forecast, level, calibration) -> Forecast   # details["hourly_raise"]
+
+Adaptive margin (:mod:`models.planning.adaptive`)::
+
+    AdaptiveMargin(level, rate=0.2, max_factor=3.0)
+        .record(actual, bound)  .factor (>= 1)  .misses  .checks
+        .widen(forecast, level) -> Forecast      # details["adaptive_factor"]
+    margin_from_backtest(frame, level) -> AdaptiveMargin   # a live target's recent past
 
 Rightsizing (:mod:`models.planning.rightsizing`)::
 

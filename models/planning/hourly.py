@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from models.anomaly.base import epoch_seconds
+
 if TYPE_CHECKING:
     from models.forecast import Forecast
 
@@ -101,16 +103,25 @@ def raise_forecast(forecast: Forecast, level: int, calibration: HourlyCalibratio
     stay nested) raised by the calibration; unchanged when nothing is raised."""
     upper = np.asarray(forecast.upper[level], dtype=float)
     raised = calibration.raise_bound(
-        forecast.timestamps.as_unit("ns").asi8 / 1e9, np.asarray(forecast.mean, dtype=float), upper
+        epoch_seconds(forecast.timestamps), np.asarray(forecast.mean, dtype=float), upper
     )
     if np.array_equal(raised, upper):
         return forecast
+    return lift_upper(
+        forecast, level, raised, {HOURLY_RAISE: tuple(float(v) for v in raised - upper)}
+    )
+
+
+def lift_upper(
+    forecast: Forecast, level: int, raised: np.ndarray, details: dict[str, object]
+) -> Forecast:
+    """``forecast`` with ``level``'s upper bound lifted to ``raised``, every wider band's
+    at least as high (bands stay nested), and ``details`` added."""
     uppers = {
         other: np.maximum(np.asarray(bound, dtype=float), raised) if other >= level else bound
         for other, bound in forecast.upper.items()
     }
-    details = {**forecast.details, HOURLY_RAISE: tuple(float(v) for v in raised - upper)}
-    return replace(forecast, upper=uppers, details=details)
+    return replace(forecast, upper=uppers, details={**forecast.details, **details})
 
 
 def calibrate_from_history(
@@ -120,28 +131,44 @@ def calibrate_from_history(
     days: float = BACKTEST_DAYS,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> HourlyCalibration:
-    """Errors of rolling-origin forecasts over the last ``days`` of ``series`` (each
-    origin sees only the data before it), at every step up to ``horizon``, by hour of
-    day. Too short a history gives an empty calibration, which raises nothing;
+    """The hour-of-day errors of :func:`history_backtest`; too short a history gives an
+    empty calibration, which raises nothing."""
+    return hourly_from_backtest(history_backtest(series, horizon, level, days, cancelled), level)
+
+
+def history_backtest(
+    series: pd.Series,
+    horizon: int,
+    level: int,
+    days: float = BACKTEST_DAYS,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> pd.DataFrame | None:
+    """Rolling-origin forecasts over the last ``days`` of ``series`` (each origin sees
+    only the data before it), at every step up to ``horizon`` (None: too little data).
     ``cancelled()`` stops the backtest with ``BacktestCancelled``."""
     from models.forecast import ForecastError
     from models.forecast.backtest import BacktestCancelled, rolling_origin_backtest
 
-    calibration = HourlyCalibration(level)
     observed = series.dropna()
     if observed.empty:
-        return calibration
+        return None
     start = observed.index[-1] - pd.Timedelta(days=days)
     try:
-        frame = rolling_origin_backtest(
+        return rolling_origin_backtest(
             series, horizon, start, levels=(level,), cancelled=cancelled
         ).frame
     except BacktestCancelled:
         raise
     except ForecastError:
+        return None
+
+
+def hourly_from_backtest(frame: pd.DataFrame | None, level: int) -> HourlyCalibration:
+    """Every error of a :func:`history_backtest`, by hour of day of its interval."""
+    calibration = HourlyCalibration(level)
+    if frame is None:
         return calibration
     errors = (frame["actual"] - frame["mean"]).to_numpy(dtype=float)
-    seconds = pd.DatetimeIndex(frame["timestamp"]).as_unit("ns").asi8 / 1e9
-    for when, error in zip(seconds, errors, strict=True):
+    for when, error in zip(epoch_seconds(frame["timestamp"]), errors, strict=True):
         calibration.record(float(when), float(error))
     return calibration

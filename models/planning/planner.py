@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from models.planning.adaptive import ADAPTIVE_FACTOR
 from models.planning.confidence import forecast_confidence
 from models.planning.cost import schedule_cost, step_horizon_change
 from models.planning.hourly import HOURLY_RAISE
@@ -86,6 +87,7 @@ def plan_capacity(
         np.asarray(forecast.upper[settings.level]),
         hold,
         forecast.details.get(HOURLY_RAISE, ()),
+        float(forecast.details.get(ADAPTIVE_FACTOR, 1.0)),  # type: ignore[arg-type]
     )
     capacity, actions = pipeline.schedule()
 
@@ -161,6 +163,7 @@ class _Pipeline:
         upper: np.ndarray,
         hold: bool,
         hourly_raise: Sequence[float] = (),  # per slot, see models.planning.hourly
+        margin_factor: float = 1.0,  # see models.planning.adaptive
     ) -> None:
         # Plain datetime arithmetic: pandas Timestamp maths is ~50x slower per call.
         self.start = start.to_pydatetime()
@@ -171,6 +174,7 @@ class _Pipeline:
         self.hold = hold
         self.upper = upper
         self.hourly_raise = hourly_raise
+        self.margin_factor = margin_factor
         self.lead_slots = _slots(target.warmup, interval)
         self.cool_slots = max(1, _slots(target.cooldown, interval))
         self.stable_slots = _slots(settings.stabilisation, interval)
@@ -227,10 +231,18 @@ class _Pipeline:
         return np.clip(self.whole, self.target.minimum, self.target.maximum)
 
     def _raised_note(self, j: int) -> str:
+        notes = []
         raised = self.hourly_raise[j] if j < len(self.hourly_raise) else 0.0
-        if raised <= 0:
-            return ""
-        return f" (incl. +{raised:.4g}: past forecasts at this hour of day fell short by more)"
+        if raised > 0:
+            notes.append(
+                f"incl. +{raised:.4g}: past forecasts at this hour of day fell short by more"
+            )
+        if self.margin_factor > 1.0:
+            notes.append(
+                f"margin over the mean x{self.margin_factor:.2f}: "
+                "the bound was missed more often than its level allows lately"
+            )
+        return f" ({'; '.join(notes)})" if notes else ""
 
     def trace(
         self,

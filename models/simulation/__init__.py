@@ -5,8 +5,8 @@ Public API (stable; the console's what-if workspace runs ``replay`` in a worker)
     ReplaySettings(unit_capacity, price_per_unit_hour, warmup=5 min,
                    scale_down_stabilisation=5 min, tolerance=0.10, min_units=1,
                    max_units=None, level=95, headroom=0.0, max_step=2,
-                   reactive_floor=True, hourly_calibration=True, refit_every=288,
-                   fit_window=4032, history_intervals=None)     # BadReplayInput if invalid
+                   reactive_floor=True, hourly_calibration=True, adaptive_margin=True,
+                   refit_every=288, fit_window=4032, history_intervals=None)     # BadReplayInput if invalid
     replay(demand: pd.Series | DemandGrid, settings, policies=("predictive", "reactive",
            "static"), progress=(done, total) -> None, cancelled=() -> bool) -> ReplayReport
     ReplayReport.policies[name] -> PolicyResult; ReplayReport.to_dict(include_series=False)
@@ -46,7 +46,9 @@ Policies:
   across decisions; never below the last observed need when ``reactive_floor``
   (:mod:`models.simulation.predictive`); with ``hourly_calibration`` the bound is raised
   where the policy's own past errors at that hour of day say it is too low (a nightly
-  job, a rush whose size varies; :mod:`models.planning.hourly`);
+  job, a rush whose size varies; :mod:`models.planning.hourly`); with
+  ``adaptive_margin`` the margin above the mean widens while that bound has been
+  missed more often than its level allows (:mod:`models.planning.adaptive`);
 * ``reactive`` — Kubernetes-HPA-style target tracking on the last observed interval:
   10 % tolerance, immediate scale-up, 5-minute scale-down stabilisation;
 * ``static`` — a fixed fleet at the replayed window's peak need (hindsight).
@@ -62,7 +64,8 @@ JSON written by ``headroom simulate`` (``ReplayReport.to_dict``), schema
                     "warmup_intervals": int, "scale_down_stabilisation_minutes": 5.0,
                     "tolerance": 0.1, "min_units": 1, "max_units": int | null,
                     "level": 95, "headroom": 0.0, "max_step": 2, "reactive_floor": true,
-                    "hourly_calibration": true, "refit_every": 288},
+                    "hourly_calibration": true, "adaptive_margin": true,
+                    "refit_every": 288},
      "policies": {"<name>": {
          "unit_hours": float,             # sum of requested units x interval length (h)
          "cost": float,                   # unit_hours x P

@@ -16,9 +16,12 @@ below the need of the last observed interval, so a level shift the seasonal fore
 cannot know about is followed at least as fast as the reactive policy would. With
 ``hourly_calibration`` (the default) the bound planned on is raised where this policy's
 own past errors at that hour of day say it is too low (:mod:`models.planning.hourly`):
-the forecaster's band is calibrated over the whole day, a nightly job is not. Without a
-usable forecast (too little history, a failed fit)
-the policy falls back to the need of the last observed interval.
+the forecaster's band is calibrated over the whole day, a nightly job is not. With
+``adaptive_margin`` (the default) the margin above the mean widens while the bound has
+been missing more often than its level allows (:mod:`models.planning.adaptive`): both
+calibrations learn from weeks of errors and lag when demand turns more volatile.
+Without a usable forecast (too little history, a failed fit) the policy falls back to
+the need of the last observed interval.
 
 Each decision records the forecast of the interval it acted on — the first one a unit
 requested now can serve, ``warm-up`` intervals ahead: its mean and the bound planned on
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.planning.adaptive import AdaptiveMargin
 from models.planning.hourly import HourlyCalibration, raise_forecast
 from models.simulation.policies import History, last_observed, stabiliser
 from models.simulation.results import PlannedForecast
@@ -82,7 +86,7 @@ class PredictivePolicy:
         log: list[tuple[int, float, float]] = state.setdefault("forecasts", [])  # type: ignore[assignment]
         self._learn_errors(history, log, state)
         recommendation, mean, bound = self._recommend(history, requested, state, ramp=True)
-        log.append((history.now, mean, bound))
+        log.append((history.now, mean, bound))  # bound: what was planned on, before headroom
         if self.settings.reactive_floor:
             # A seasonal forecast misses a sudden level shift for up to a season; never
             # plan below what the last observed interval needed (predictive + reactive).
@@ -103,13 +107,10 @@ class PredictivePolicy:
             last = last_observed(history.values)
             need = 0 if last is None else int(needed_units(last, self.settings.unit_capacity))
             return self.settings.clamp(need), np.nan, np.nan
-        forecast = self._hourly_bound(forecast, state)
+        forecast = self._calibrated(forecast, state)
         acted_on = min(self.warmup_intervals, forecast.horizon - 1)
         mean = float(forecast.mean[acted_on])
-        # The demand the plan covers there (the planner multiplies by its own headroom).
-        bound = float(forecast.upper[self.settings.level][acted_on]) * (
-            1.0 + self.planner_settings.headroom
-        )
+        bound = float(forecast.upper[self.settings.level][acted_on])
         planner_settings = self.planner_settings
         if not ramp:  # the initial fleet is not built by actions: no step limit
             planner_settings = replace(planner_settings, max_step=NO_MAXIMUM)
@@ -136,26 +137,42 @@ class PredictivePolicy:
             state["hourly"] = HourlyCalibration(self.settings.level)
         return state["hourly"]  # type: ignore[return-value]
 
+    def _adaptive(self, state: dict[str, object]) -> AdaptiveMargin | None:
+        if not self.settings.adaptive_margin:
+            return None
+        if "adaptive" not in state:
+            state["adaptive"] = AdaptiveMargin(self.settings.level)
+        return state["adaptive"]  # type: ignore[return-value]
+
     def _learn_errors(
         self, history: History, log: list[tuple[int, float, float]], state: dict[str, object]
     ) -> None:
-        """Record the error of every logged decision whose aimed interval has now passed."""
-        hourly = self._hourly(state)
-        if hourly is None:
+        """Learn from every logged decision whose aimed interval has now passed."""
+        hourly, adaptive = self._hourly(state), self._adaptive(state)
+        if hourly is None and adaptive is None:
             return
         done: int = state.get("errors_learnt", 0)  # type: ignore[assignment]
         start, step = history.start.timestamp(), history.step.total_seconds()
         while done < len(log) and log[done][0] + self.warmup_intervals < history.now:
-            decided, mean, _ = log[done]
+            decided, mean, bound = log[done]
             aimed = decided + self.warmup_intervals
-            hourly.record(start + aimed * step, history.values[aimed] - mean)
+            actual = history.values[aimed]
+            if hourly is not None:
+                hourly.record(start + aimed * step, actual - mean)
+            if adaptive is not None:
+                adaptive.record(actual, bound)
             done += 1
         state["errors_learnt"] = done
 
-    def _hourly_bound(self, forecast: Forecast, state: dict[str, object]) -> Forecast:
-        """The forecast with its planned-on bound raised by the hour-of-day calibration."""
-        hourly = self._hourly(state)
-        return forecast if hourly is None else raise_forecast(forecast, self.settings.level, hourly)
+    def _calibrated(self, forecast: Forecast, state: dict[str, object]) -> Forecast:
+        """The forecast with its planned-on bound raised by the hour-of-day calibration
+        and widened by the adaptive margin."""
+        hourly, adaptive = self._hourly(state), self._adaptive(state)
+        if hourly is not None:
+            forecast = raise_forecast(forecast, self.settings.level, hourly)
+        if adaptive is not None:
+            forecast = adaptive.widen(forecast, self.settings.level)
+        return forecast
 
     def _target(self, requested: int) -> ScalableTarget:
         from models.planning import MetricKind, ScalableTarget, TargetKind
@@ -181,9 +198,10 @@ class PredictivePolicy:
     def planned_forecast(self, state: dict[str, object], first: int, n: int) -> PlannedForecast:
         """What each decision of intervals ``first`` .. ``first + n - 1`` forecast."""
         mean, bound = np.full(n, np.nan), np.full(n, np.nan)
+        with_headroom = 1.0 + self.planner_settings.headroom  # the planner adds it
         for now, m, b in state.get("forecasts", []):  # type: ignore[attr-defined]
             if 0 <= now - first < n:
-                mean[now - first], bound[now - first] = m, b
+                mean[now - first], bound[now - first] = m, b * with_headroom
         return PlannedForecast(lead=self.warmup_intervals, mean=mean, bound=bound)
 
     def details(self, state: dict[str, object]) -> dict[str, object]:
@@ -194,6 +212,8 @@ class PredictivePolicy:
             "headroom": self.settings.headroom,
             "reactive_floor": self.settings.reactive_floor,
             "hourly_calibration": self.settings.hourly_calibration,
+            "adaptive_margin": self.settings.adaptive_margin,
+            **adaptive_details(self._adaptive(state)),
             "max_step": self.settings.max_step,
             "refits": len(forecaster.models),
             "models": sorted(set(forecaster.models)),
@@ -210,3 +230,11 @@ def whole_units(
     raw = target.units_needed(np.nan_to_num(upper, nan=0.0))
     raw = np.where(np.isnan(upper), float(target.current), raw)
     return tuple(int(v) for v in np.ceil(raw * (1.0 + settings.headroom) - 1e-9))
+
+
+def adaptive_details(adaptive: AdaptiveMargin | None) -> dict[str, object]:
+    """How often the planned-on bound was missed, and the margin's factor at the end."""
+    if adaptive is None:
+        return {}
+    share = adaptive.misses / adaptive.checks if adaptive.checks else None  # JSON: null
+    return {"bound_missed_share": share, "final_margin_factor": adaptive.factor}

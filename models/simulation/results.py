@@ -150,6 +150,7 @@ class ReplayReport:
                 "max_step": s.max_step,
                 "reactive_floor": s.reactive_floor,
                 "hourly_calibration": s.hourly_calibration,
+                "adaptive_margin": s.adaptive_margin,
                 "refit_every": s.refit_every,
             },
             "policies": {name: r.summary() for name, r in self.policies.items()},

@@ -44,6 +44,9 @@ class ReplaySettings:
     # predictive: raise the bound where the policy's own past errors at that hour of day
     # say it is too low (models.planning.hourly)
     hourly_calibration: bool = True
+    # predictive: widen the margin above the mean while the bound misses more often than
+    # its level allows (models.planning.adaptive)
+    adaptive_margin: bool = True
     refit_every: int = 288  # predictive: refit the forecaster every N decisions, update between
     fit_window: int = 4032  # predictive: fit on at most this many recent intervals
     history_intervals: int | None = None  # leading intervals used as history only (None: auto)

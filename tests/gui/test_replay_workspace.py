@@ -111,6 +111,8 @@ def test_predictive_policy_runs_and_level_reaches_the_engine(qtbot, workspace, t
     workspace.headroom_spin.setValue(0.0)
     assert workspace.hourly_check.isChecked()  # the engine's default
     workspace.hourly_check.setChecked(False)
+    assert workspace.adaptive_check.isChecked()
+    workspace.adaptive_check.setChecked(False)
     workspace.set_policies(("predictive",))
     workspace.run_replay()
     wait_idle(qtbot, workspace, timeout=60_000)
@@ -119,6 +121,7 @@ def test_predictive_policy_runs_and_level_reaches_the_engine(qtbot, workspace, t
     report = workspace.outcome.report
     assert report.settings.level == 80 and report.settings.headroom == 0.0
     assert report.settings.hourly_calibration is False
+    assert report.settings.adaptive_margin is False
     expected = replay(demand, report.settings, ("predictive",))
     assert workspace.table.rowCount() == 1
     assert workspace.table.cell_text(0, 1) == f"{expected.policies['predictive'].cost:,.2f}"

@@ -60,7 +60,9 @@ def test_a_nightly_job_is_provisioned_for_once_its_hour_has_been_learnt() -> Non
     demand = cron_demand(14)
     report = {}
     for hourly in (False, True):
-        config = ReplaySettings(10.0, 0.5, history_intervals=2 * 288, hourly_calibration=hourly)
+        config = ReplaySettings(
+            10.0, 0.5, history_intervals=2 * 288, hourly_calibration=hourly, adaptive_margin=False
+        )
         report[hourly] = replay(demand, config, ["predictive"]).policies["predictive"]
     without, with_hourly = report[False], report[True]
     assert with_hourly.details["hourly_calibration"] is True
