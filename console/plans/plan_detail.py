@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 from models.planning import Plan
 
 
-def make_table(headers: tuple[str, ...]) -> QTableWidget:
+def make_table(headers: tuple[str, ...], wrap: bool = False) -> QTableWidget:
+    """A read-only table; with ``wrap`` the last column's text wraps onto more lines."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().hide()
@@ -24,6 +25,9 @@ def make_table(headers: tuple[str, ...]) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    if wrap:
+        table.setWordWrap(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
@@ -31,7 +35,9 @@ def fill_table(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
     table.setRowCount(len(rows))
     for row, values in enumerate(rows):
         for column, value in enumerate(values):
-            table.setItem(row, column, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)  # the whole text, however narrow the column
+            table.setItem(row, column, item)
 
 
 def cost_text(plan: Plan) -> str:
@@ -58,7 +64,8 @@ class PlanDetail(QWidget):
         self.summary = QLabel("Select a plan to see its steps, reasoning and cost.")
         self.summary.setWordWrap(False)  # explicit lines: a wrapped label gets squeezed
         self.steps = make_table(("When", "Units", "Change $/h", "$ to horizon", "Serves"))
-        self.trace = make_table(("Rule", "Units", "Why"))
+        # The reasoning is what an operator reads: wrapped, never elided.
+        self.trace = make_table(("Rule", "Units", "Why"), wrap=True)
         self.steps.itemSelectionChanged.connect(self._show_trace)
         split = QSplitter()
         split.addWidget(self.steps)

@@ -8,7 +8,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from models.planning import Plan, PlanState
 
-COLUMNS = ("Target", "State", "Proposed", "First step", "Steps", "Cost vs now", "Confidence")
+# Short headings, explained in their tooltips: the list shares a 1280-px window with the chart.
+COLUMNS = ("Target", "State", "Starts", "Steps", "Δ cost", "Conf.")
+COLUMN_TIPS = (
+    "The scalable target the plan is for",
+    "Where the plan is in its lifecycle (hover a row for when it was proposed and the last "
+    "decision)",
+    "When the first step is due (an undecided plan expires then)",
+    "Scaling actions in the plan",
+    "Cost over the plan's horizon against keeping today's capacity",
+    "The forecast's confidence, 0 to 1 (band width and backtest accuracy)",
+)
 STATE_COLOURS = {
     PlanState.PROPOSED: "#e8a33d",
     PlanState.APPROVED: "#4e9be6",
@@ -46,8 +56,12 @@ class PlanListModel(QAbstractTableModel):
     def headerData(  # noqa: N802 - Qt API
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_TIPS[section]
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -56,9 +70,12 @@ class PlanListModel(QAbstractTableModel):
             return self._text(plan, index.column())
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
             return QColor(STATE_COLOURS[plan.state])
-        if role == Qt.ItemDataRole.ToolTipRole and plan.history:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            proposed = f"Proposed {plan.proposal.created_at:%a %d %b %H:%M}"
+            if not plan.history:
+                return proposed
             last = plan.history[-1]
-            return f"{state_label(last.after)} by {last.actor}: {last.reason or '-'}"
+            return f"{proposed}\n{state_label(last.after)} by {last.actor}: {last.reason or '-'}"
         return None
 
     def _text(self, plan: Plan, column: int) -> str:
@@ -68,7 +85,6 @@ class PlanListModel(QAbstractTableModel):
         return (
             plan.target,
             state_label(plan.state),
-            f"{proposal.created_at:%a %H:%M}",
             "-" if first is None else f"{first:%a %H:%M}",
             str(len(proposal.steps)),
             f"{'+' if change >= 0 else '-'}${abs(change):,.2f}",

@@ -114,7 +114,7 @@ class PlansWorkspace(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([470, 930])
+        split.setSizes([520, 880])  # the plan list's columns, unclipped at 1280 px
         layout = QVBoxLayout(self)
         self.target_problem = QLabel()  # why the shown target has no forecast, if it has none
         self.target_problem.setStyleSheet("color: #e8a33d")

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QMainWindow
 
 from connectors.paths import config_dir
@@ -57,6 +58,23 @@ def close(host, workspace) -> None:
     assert host.pool.waitForDone(5000)
 
 
+def assert_readable_at(qtbot, host, workspace, width: int) -> None:
+    """Every plan column visible without scrolling; every reason shown whole (wrapped)."""
+    host.resize(width, 820)
+    qtbot.wait(200)
+    header = workspace.list.horizontalHeader()
+    columns = sum(header.sectionSize(i) for i in range(header.count()))
+    assert columns <= workspace.list.viewport().width() + 1, (columns, header.width())
+    trace = workspace.detail.trace
+    why = trace.columnWidth(2)
+    for row in range(trace.rowCount()):
+        text = trace.item(row, 2).text()
+        needed = trace.fontMetrics().boundingRect(
+            QRect(0, 0, why - 8, 10_000), Qt.TextFlag.TextWordWrap, text
+        )
+        assert needed.height() <= trace.rowHeight(row), (row, text)
+
+
 def test_first_launch_shows_a_demo_plan_with_band_and_step_line(qtbot, server):  # noqa: F811
     url, handler = server
     store_webhook_url(url)
@@ -84,6 +102,8 @@ def test_first_launch_shows_a_demo_plan_with_band_and_step_line(qtbot, server): 
         qtbot.wait(300)  # let the layout settle: the screenshot is what an operator sees
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert host.grab().save(str(SCREENSHOT))
+        assert_readable_at(qtbot, host, workspace, width=1280 - 170)  # default window - dock
+        host.resize(1400, 900)
         # Approve from the UI; the audit tab shows it and the chain verifies.
         workspace.approve_button.click()
         assert workspace.model.plans[0].state is PlanState.APPROVED
