@@ -17,7 +17,21 @@ from PySide6.QtWidgets import (
 )
 
 from console.fleet.cell_delegate import CellDelegate
-from console.fleet.fleet_model import GROUP_BY, HOST_ROLE, SPARK, FleetModel
+from console.fleet.fleet_model import (
+    ANOMALY,
+    CPU,
+    GROUP,
+    GROUP_BY,
+    HOST,
+    HOST_ROLE,
+    MEM,
+    RX,
+    SOURCE,
+    SPARK,
+    STATUS,
+    TX,
+    FleetModel,
+)
 from console.fleet.sparkline_delegate import SparklineDelegate
 
 
@@ -63,9 +77,13 @@ class FleetView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setDefaultSectionSize(88)
-        self.table.setColumnWidth(0, 190)
-        self.table.setColumnWidth(3, 170)  # "refused · retrying in 12 s" fits
-        self.table.setColumnWidth(SPARK, 130)
+        self.table.setColumnWidth(HOST, 170)
+        self.table.setColumnWidth(STATUS, 170)  # "refused · retrying in 12 s" fits
+        # Room for "100.0", "806.4 MB/s" and "medium": the whole row fits a 1280-px window.
+        widths = {GROUP: 80, SOURCE: 80, CPU: 64, MEM: 64, RX: 86, TX: 86, ANOMALY: 74}
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+        self.table.setColumnWidth(SPARK, 120)
         self.cells = CellDelegate(self.table)  # cached text layouts: painting is the hot path
         self.table.setItemDelegate(self.cells)
         self.delegate = SparklineDelegate(self.table)

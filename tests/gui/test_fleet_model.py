@@ -14,6 +14,7 @@ from console.fleet.fleet_model import (
     HOST_ROLE,
     MEM,
     PEAK,
+    RX,
     SPARK,
     SPARK_ROLE,
     FleetModel,
@@ -193,3 +194,18 @@ def test_history_memory_for_a_day_at_10s(fleet):
     state.ingest("c", batch(range(HOSTS), 1000.0))
     # 1,000 hosts x 8 metrics x 8,640 slots of float32, plus small per-host columns.
     assert state.memory_bytes() < 300 * 2**20
+
+
+def test_every_column_fits_the_default_window(fleet, qtbot):
+    """The Fleet tab of a 1280-px window (Hosts dock open) shows every column unscrolled,
+    with room for a fast link's rate."""
+    state, model, view = fleet
+    state.ingest("c", batch(range(3), 1000.0))
+    model.refresh()
+    view.resize(1280 - 170, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    header = view.table.horizontalHeader()
+    assert header.length() <= view.table.viewport().width()
+    rx = view.table.fontMetrics().horizontalAdvance("806.4 MB/s")
+    assert header.sectionSize(RX) > rx
