@@ -18,8 +18,14 @@ from console.views.axes import UnitAxisItem
 from models.anomaly.base import epoch_seconds
 from models.forecast import Forecast
 from models.planning import CapacityPlan
+from models.planning.adaptive import ADAPTIVE_FACTOR
+from models.planning.hourly import HOURLY_RAISE
 
 DEMAND, FORECAST, PLANNED, CURRENT = "#4e9be6", "#b38cf2", "#2fbf71", "#e8a33d"
+BAND_LABEL = "forecast (band 80/95 %)"
+# When the planner's calibrations lifted the upper bound, the band is no longer
+# symmetric about the mean: say so where the eye goes first.
+RAISED_LABEL = "forecast (band 80/95 %, upper bound raised: see Why)"
 HISTORY_SHOWN = pd.Timedelta(hours=30)  # yesterday at this hour, and the plan readable beside it
 
 
@@ -56,7 +62,7 @@ class PlanChart(QWidget):
         self.demand = plot.plot(pen=pg.mkPen(DEMAND, width=1), name="demand")
         self.forecast = plot.plot(
             pen=pg.mkPen(FORECAST, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="forecast (band 80/95 %)",
+            name=BAND_LABEL,
         )
         self.current = plot.plot(pen=pg.mkPen(CURRENT, width=1), stepMode="center", name="capacity")
         self.planned = plot.plot(
@@ -108,6 +114,12 @@ class PlanChart(QWidget):
             edges = epoch_seconds(shown.index.append(pd.DatetimeIndex([shown.index[-1] + step])))
             self.current.setData(edges, shown["capacity"].to_numpy(float) * per_unit)
         self.now_line.setValue(now.timestamp())
+        raised = forecast is not None and (
+            HOURLY_RAISE in forecast.details or ADAPTIVE_FACTOR in forecast.details
+        )
+        label = self.legend.getLabel(self.forecast)
+        if label is not None:
+            label.setText(RAISED_LABEL if raised else BAND_LABEL, color=label.opts.get("color"))
         if forecast is not None and forecast.horizon:
             fx = epoch_seconds(forecast.timestamps)
             self.forecast.setData(fx, np.asarray(forecast.mean, float))
