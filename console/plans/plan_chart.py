@@ -22,10 +22,10 @@ from models.planning.adaptive import ADAPTIVE_FACTOR
 from models.planning.hourly import HOURLY_RAISE
 
 DEMAND, FORECAST, PLANNED, CURRENT = "#4e9be6", "#b38cf2", "#2fbf71", "#e8a33d"
-BAND_LABEL = "forecast (band 80/95 %)"
 # When the planner's calibrations lifted the upper bound, the band is no longer
-# symmetric about the mean: say so where the eye goes first.
-RAISED_LABEL = "forecast (band 80/95 %, upper bound raised: see Why)"
+# symmetric about the mean: the title says so (the legend is anchored to the view box
+# and re-laying it out while a chart is being replaced crashes pyqtgraph).
+RAISED_NOTE = " · band raised (see Why)"
 HISTORY_SHOWN = pd.Timedelta(hours=30)  # yesterday at this hour, and the plan readable beside it
 
 
@@ -62,7 +62,7 @@ class PlanChart(QWidget):
         self.demand = plot.plot(pen=pg.mkPen(DEMAND, width=1), name="demand")
         self.forecast = plot.plot(
             pen=pg.mkPen(FORECAST, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name=BAND_LABEL,
+            name="forecast (band 80/95 %)",
         )
         self.current = plot.plot(pen=pg.mkPen(CURRENT, width=1), stepMode="center", name="capacity")
         self.planned = plot.plot(
@@ -104,8 +104,13 @@ class PlanChart(QWidget):
             self.value_axis.unit = unit  # targets differ: requests/s, instance-%, ...
             self.value_axis.picture = None  # ticks are cached: redraw them
             self.value_axis.update()
+        raised = forecast is not None and (
+            HOURLY_RAISE in forecast.details or ADAPTIVE_FACTOR in forecast.details
+        )
         plot = self.plot_widget.getPlotItem()
-        plot.setTitle(title, color=plot.titleLabel.opts.get("color"))
+        plot.setTitle(
+            title + (RAISED_NOTE if raised else ""), color=plot.titleLabel.opts.get("color")
+        )
         shown = history[history.index >= history.index[-1] - HISTORY_SHOWN]
         x = epoch_seconds(shown.index)
         self.demand.setData(x, shown["demand"].to_numpy(float))
@@ -114,12 +119,6 @@ class PlanChart(QWidget):
             edges = epoch_seconds(shown.index.append(pd.DatetimeIndex([shown.index[-1] + step])))
             self.current.setData(edges, shown["capacity"].to_numpy(float) * per_unit)
         self.now_line.setValue(now.timestamp())
-        raised = forecast is not None and (
-            HOURLY_RAISE in forecast.details or ADAPTIVE_FACTOR in forecast.details
-        )
-        label = self.legend.getLabel(self.forecast)
-        if label is not None:
-            label.setText(RAISED_LABEL if raised else BAND_LABEL, color=label.opts.get("color"))
         if forecast is not None and forecast.horizon:
             fx = epoch_seconds(forecast.timestamps)
             self.forecast.setData(fx, np.asarray(forecast.mean, float))

@@ -1,7 +1,7 @@
 """The combined detector: several univariate detectors, one score in [0, 1].
 
 Each component gives a raw score (robust z-score, seasonal-band breach, level
-shift, flatline run). Raw scales differ between components and between series,
+shift over an hour, slow shift or drift over a quarter day, flatline run). Raw scales differ between components and between series,
 so each raw score is compared with the largest value that same component gave
 over the last ``memory_seconds`` (at most ``memory`` rows): ``surprise = raw / past
 maximum``. The memory is in time so that it means "the last few days" whatever the
@@ -46,6 +46,7 @@ ALERT_LEVELS = {
     "seasonal_day": 6.0,
     "seasonal_week": 6.0,
     "level_shift": 4.0,
+    "drift": 4.0,
     "flatline": 1.0,
 }
 # How far back "the worst of the recent past" looks: one full cycle of the longest
@@ -62,6 +63,12 @@ MIN_BASELINE_ROWS, MAX_BASELINE_ROWS = 288, 5_000
 # A level shift or flatline must last an hour to count, within these row bounds.
 RECENT_SECONDS = 3_600.0
 MIN_RECENT_ROWS, MAX_RECENT_ROWS = 12, 120
+# A slow shift or drift (a leak, a creeping load) barely moves an hour against a day:
+# the same comparison a scale up, a quarter day against the three days before it.
+DRIFT_RECENT_SECONDS = 6 * 3_600.0
+DRIFT_REFERENCE_SECONDS = 3 * DAY
+MAX_DRIFT_RECENT_ROWS = 288  # the recent median costs this much per point
+MAX_DRIFT_REFERENCE_ROWS = 15_000
 WEEKLY_MIN_CYCLES = 2  # earlier weeks a weekly bin needs before it scores
 RESOLVE_POINTS = 8  # finite points whose spacing sets the windows in rows
 
@@ -74,11 +81,16 @@ class CombinedScores:
 
 
 def default_components(
-    window: int = 288, refresh: int = 16, recent: int = 12
+    window: int = 288,
+    refresh: int = 16,
+    recent: int = 12,
+    drift_recent: int = 72,
+    drift_reference: int = 864,
 ) -> dict[str, UnivariateDetector]:
     """The standard set. ``window`` points of trailing baseline, refreshed every ``refresh``;
-    level shifts and flat runs count from ``recent`` points."""
-    return {
+    level shifts and flat runs count from ``recent`` points; a drift is the median of
+    ``drift_recent`` points against the ``drift_reference`` before them (0: no drift)."""
+    components: dict[str, UnivariateDetector] = {
         "robust_z": RobustZScore(window, refresh),
         "seasonal_day": SeasonalBandDetector(DAY, 1800.0, window=window, refresh=refresh),
         # One earlier week says little about what is normal on a Tuesday at 3 am: the
@@ -89,6 +101,11 @@ def default_components(
         "level_shift": LevelShiftDetector(recent=recent, reference=window, refresh=refresh),
         "flatline": FlatlineDetector(min_run=recent),
     }
+    if drift_recent >= 1:
+        components["drift"] = LevelShiftDetector(
+            recent=drift_recent, reference=drift_reference, refresh=max(1, drift_reference // 18)
+        )
+    return components
 
 
 def rows_for(seconds: float, step: float, low: int, high: int) -> int:
@@ -99,12 +116,31 @@ def rows_for(seconds: float, step: float, low: int, high: int) -> int:
     return int(np.clip(round(seconds / step), low, high))
 
 
-def components_for_step(step: float) -> dict[str, UnivariateDetector]:
-    """The standard set with its windows sized for data ``step`` seconds apart."""
+def components_for_step(
+    step: float,
+    drift_seconds: tuple[float, float] | None = (DRIFT_RECENT_SECONDS, DRIFT_REFERENCE_SECONDS),
+) -> dict[str, UnivariateDetector]:
+    """The standard set with its windows sized for data ``step`` seconds apart;
+    ``drift_seconds`` = (recent, reference) of the slow level-shift component (None:
+    without it, the set before that component was added)."""
     window = rows_for(BASELINE_SECONDS, step, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS)
     recent = rows_for(RECENT_SECONDS, step, MIN_RECENT_ROWS, MAX_RECENT_ROWS)
+    drift_recent, drift_reference = (
+        (0, 0)
+        if drift_seconds is None
+        else (
+            rows_for(drift_seconds[0], step, MIN_RECENT_ROWS, MAX_DRIFT_RECENT_ROWS),
+            rows_for(drift_seconds[1], step, MIN_BASELINE_ROWS, MAX_DRIFT_REFERENCE_ROWS),
+        )
+    )
     # Refreshing every 1/18 of the window keeps the cost per point the same at any size.
-    return default_components(window=window, refresh=max(1, window // 18), recent=recent)
+    return default_components(
+        window=window,
+        refresh=max(1, window // 18),
+        recent=recent,
+        drift_recent=drift_recent,
+        drift_reference=drift_reference,
+    )
 
 
 class CombinedDetector(StatefulMixin):
@@ -117,6 +153,10 @@ class CombinedDetector(StatefulMixin):
         components: dict[str, UnivariateDetector] | None = None,
         alert_levels: dict[str, float] | None = None,
         memory_seconds: float = MEMORY_SECONDS,
+        drift_seconds: tuple[float, float] | None = (
+            DRIFT_RECENT_SECONDS,
+            DRIFT_REFERENCE_SECONDS,
+        ),
     ) -> None:
         """``warmup`` rows (default ``MIN_BASELINE_ROWS``); ``components`` given explicitly
         are used as they are, otherwise the standard set is sized to the data's spacing."""
@@ -124,14 +164,15 @@ class CombinedDetector(StatefulMixin):
         self.memory_seconds = memory_seconds
         self.warmup = warmup
         self.sized_to_data = components is None
-        self.components = components if components is not None else components_for_step(0.0)
+        self.drift_seconds = drift_seconds
+        self.components = components if components is not None else self._sized(0.0)
         self.alert_levels = {**ALERT_LEVELS, **(alert_levels or {})}
         self.reset()
 
     def reset(self) -> None:
         self.step_: float | None = None if self.sized_to_data else 0.0  # None: not sized yet
         if self.sized_to_data:
-            self.components = components_for_step(0.0)
+            self.components = self._sized(0.0)
         for detector in self.components.values():
             detector.reset()
         self.held_values_ = np.empty(0)  # points waiting for the spacing to be known
@@ -141,6 +182,9 @@ class CombinedDetector(StatefulMixin):
         }
         self.seen_ = 0  # finite points so far
         self.live_ = dict.fromkeys(self.components, 0)  # finite points since first score > 0
+
+    def _sized(self, step: float) -> dict[str, UnivariateDetector]:
+        return components_for_step(step, self.drift_seconds)
 
     @property
     def warmup_rows(self) -> int:
@@ -165,7 +209,7 @@ class CombinedDetector(StatefulMixin):
         state = dict(state)
         step = state.get("step_")
         if self.sized_to_data and isinstance(step, float):
-            self.components = components_for_step(step)
+            self.components = self._sized(step)
         for name, component_state in dict(state.pop("components_")).items():  # type: ignore[call-overload]
             self.components[name].set_state(component_state)
         super().set_state(state)
@@ -197,7 +241,7 @@ class CombinedDetector(StatefulMixin):
             return _silent(len(values) - held, self.components)
         first = timestamps[finite[:RESOLVE_POINTS]]
         self.step_ = max(float(np.median(np.diff(first))), 0.0)
-        self.components = components_for_step(self.step_)
+        self.components = self._sized(self.step_)
         self.held_values_, self.held_times_ = np.empty(0), np.empty(0)
         result = self._score_sized(values, timestamps)
         sized_at = finite[RESOLVE_POINTS - 1]  # points before it were answered while held
