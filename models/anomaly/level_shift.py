@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from models.anomaly.base import UnivariateDetector
 from models.anomaly.robust_z import standardised_distance
-from models.anomaly.windows import TrailingBaseline, median_and_iqr_scale
+from models.anomaly.windows import TrailingBaseline, median_and_iqr_scale, sliding_median
 
 
 class LevelShiftDetector(UnivariateDetector):
@@ -46,7 +45,7 @@ class LevelShiftDetector(UnivariateDetector):
         recent_median = np.full(n, np.nan)
         missing = self.recent - 1 - len(self.tail_)  # points at the stream start lacking a full run
         if len(extended) >= self.recent:
-            medians = np.median(sliding_window_view(extended, self.recent), axis=1)
+            medians = sliding_median(extended, self.recent)
             recent_median[n - len(medians) :] = medians
         self.tail_ = extended[max(0, len(extended) - (self.recent - 1)) :].copy()
         if missing > 0:
