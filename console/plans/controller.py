@@ -48,8 +48,8 @@ from models.planning import (
     rightsize,
     supersede_pending,
 )
-from models.planning.adaptive import margin_from_backtest
-from models.planning.hourly import history_backtest, hourly_from_backtest, raise_forecast
+from models.planning.adaptive import calibrated_forecast, margin_from_backtest
+from models.planning.hourly import history_backtest, hourly_from_backtest
 
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
 HORIZON = 12  # plan intervals (6 hours of target time)
@@ -86,10 +86,12 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
     backtest = history_backtest(
         history["demand"], HORIZON + 3, settings.level, cancelled=lambda: token.cancelled
     )
-    hourly = hourly_from_backtest(backtest, settings.level)
-    forecast = raise_forecast(forecast, settings.level, hourly)
-    margin = margin_from_backtest(backtest, settings.level)
-    forecast = margin.widen(forecast, settings.level)
+    forecast = calibrated_forecast(
+        forecast,
+        settings.level,
+        hourly_from_backtest(backtest, settings.level),
+        margin_from_backtest(backtest, settings.level),
+    )
     target = runtime.scalable_target(current)
     proposal = plan_capacity(target, forecast, settings, now=now)
     smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)

@@ -69,7 +69,6 @@ Hour-of-day calibration (:mod:`models.planning.hourly`)::
     HourlyCalibration(level, bin_seconds=3600, min_samples=40, memory=400)
         .record(epoch_seconds, actual - mean)  .offset(epoch_seconds) -> float (NaN: too few)
         .raise_bound(epoch_seconds[], mean[], upper[]) -> upper raised where the hour needs it
-    calibrate_from_history(series, horizon, level, days=7) -> HourlyCalibration
     history_backtest(series, horizon, level, days=7) -> backtest frame | None
     hourly_from_backtest(frame, level) -> HourlyCalibration
     raise_forecast(forecast, level, calibration) -> Forecast   # details["hourly_raise"]
@@ -80,6 +79,7 @@ Adaptive margin (:mod:`models.planning.adaptive`)::
         .record(actual, bound)  .factor (>= 1)  .misses  .checks
         .widen(forecast, level) -> Forecast      # details["adaptive_factor"]
     margin_from_backtest(frame, level) -> AdaptiveMargin   # a live target's recent past
+    calibrated_forecast(forecast, level, hourly, margin) -> Forecast  # raised, then widened
 
 Rightsizing (:mod:`models.planning.rightsizing`)::
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.anomaly.base import epoch_seconds
-from models.planning.hourly import HourlyCalibration, lift_upper
+from models.planning.hourly import HourlyCalibration, lift_upper, raise_forecast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,6 +76,21 @@ class AdaptiveMargin:
         """``upper`` with its margin above ``mean`` scaled by the factor (never lower)."""
         widened = mean + self.factor * np.maximum(upper - mean, 0.0)
         return np.where(np.isfinite(widened), np.maximum(widened, upper), upper)
+
+
+def calibrated_forecast(
+    forecast: Forecast,
+    level: int,
+    hourly: HourlyCalibration | None,
+    margin: AdaptiveMargin | None,
+) -> Forecast:
+    """The forecast a plan covers: ``level``'s bound raised by the hour-of-day
+    calibration, then its margin widened by the adaptive factor (either may be off)."""
+    if hourly is not None:
+        forecast = raise_forecast(forecast, level, hourly)
+    if margin is not None:
+        forecast = margin.widen(forecast, level)
+    return forecast
 
 
 def margin_from_backtest(frame: pd.DataFrame | None, level: int) -> AdaptiveMargin:

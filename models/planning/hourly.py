@@ -11,8 +11,9 @@ hour's errors. The policy plans on the larger of this bound and the forecaster's
 hour with fewer than ``min_samples`` errors keeps the forecaster's.
 
 The replay's predictive policy records its errors as it goes; a live target has no
-past decisions to learn from after a restart, so :func:`calibrate_from_history`
-backtests the forecaster over the last days of its history instead. Either way
+past decisions to learn from after a restart, so :func:`history_backtest` backtests
+the forecaster over the last days of its history and :func:`hourly_from_backtest`
+learns from those errors instead. Either way
 :func:`raise_forecast` applies the result, and records what it added per step in
 ``details[HOURLY_RAISE]`` so the plan's reasoning can say why a number is higher than
 the band.
@@ -124,18 +125,6 @@ def lift_upper(
     return replace(forecast, upper=uppers, details={**forecast.details, **details})
 
 
-def calibrate_from_history(
-    series: pd.Series,
-    horizon: int,
-    level: int,
-    days: float = BACKTEST_DAYS,
-    cancelled: Callable[[], bool] = lambda: False,
-) -> HourlyCalibration:
-    """The hour-of-day errors of :func:`history_backtest`; too short a history gives an
-    empty calibration, which raises nothing."""
-    return hourly_from_backtest(history_backtest(series, horizon, level, days, cancelled), level)
-
-
 def history_backtest(
     series: pd.Series,
     horizon: int,
@@ -164,7 +153,8 @@ def history_backtest(
 
 
 def hourly_from_backtest(frame: pd.DataFrame | None, level: int) -> HourlyCalibration:
-    """Every error of a :func:`history_backtest`, by hour of day of its interval."""
+    """Every error of a :func:`history_backtest`, by hour of day of its interval (no
+    backtest, from too short a history: an empty calibration, which raises nothing)."""
     calibration = HourlyCalibration(level)
     if frame is None:
         return calibration

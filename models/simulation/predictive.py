@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.planning.adaptive import AdaptiveMargin
-from models.planning.hourly import HourlyCalibration, raise_forecast
+from models.planning.adaptive import AdaptiveMargin, calibrated_forecast
+from models.planning.hourly import HourlyCalibration
 from models.simulation.policies import History, last_observed, stabiliser
 from models.simulation.results import PlannedForecast
 from models.simulation.rolling import RollingForecaster
@@ -167,12 +167,9 @@ class PredictivePolicy:
     def _calibrated(self, forecast: Forecast, state: dict[str, object]) -> Forecast:
         """The forecast with its planned-on bound raised by the hour-of-day calibration
         and widened by the adaptive margin."""
-        hourly, adaptive = self._hourly(state), self._adaptive(state)
-        if hourly is not None:
-            forecast = raise_forecast(forecast, self.settings.level, hourly)
-        if adaptive is not None:
-            forecast = adaptive.widen(forecast, self.settings.level)
-        return forecast
+        return calibrated_forecast(
+            forecast, self.settings.level, self._hourly(state), self._adaptive(state)
+        )
 
     def _target(self, requested: int) -> ScalableTarget:
         from models.planning import MetricKind, ScalableTarget, TargetKind

@@ -10,7 +10,8 @@ from models.planning import plan_capacity
 from models.planning.hourly import (
     HOURLY_RAISE,
     HourlyCalibration,
-    calibrate_from_history,
+    history_backtest,
+    hourly_from_backtest,
     raise_forecast,
 )
 from tests.planning.builders import make_forecast, make_target
@@ -31,8 +32,13 @@ def nightly_job_history(days: int = 14, seed: int = 3) -> pd.Series:
     return pd.Series(values, index=index)
 
 
+def learnt(history: pd.Series) -> HourlyCalibration:
+    """What a live target's cycle learns: its history backtest, by hour of day."""
+    return hourly_from_backtest(history_backtest(history, horizon=12, level=95), 95)
+
+
 def test_the_jobs_hour_is_learnt_from_history_and_only_that_hour() -> None:
-    calibration = calibrate_from_history(nightly_job_history(), horizon=12, level=95)
+    calibration = learnt(nightly_job_history())
     at_job = calibration.offset(2 * HOUR)
     assert at_job > 300  # the job, which the pooled band spreads over the whole day
     for hour in (8, 12, 20):
@@ -40,7 +46,7 @@ def test_the_jobs_hour_is_learnt_from_history_and_only_that_hour() -> None:
 
 
 def test_a_short_history_learns_nothing_and_raises_nothing() -> None:
-    calibration = calibrate_from_history(nightly_job_history(days=2), horizon=12, level=95)
+    calibration = learnt(nightly_job_history(days=2))
     forecast = make_forecast([500.0] * 6, start=pd.Timestamp("2026-03-05 00:00", tz="UTC"))
     assert raise_forecast(forecast, 95, calibration) is forecast
 
@@ -70,4 +76,4 @@ def test_a_cancelled_calibration_stops_instead_of_learning_nothing() -> None:
     from models.forecast.backtest import BacktestCancelled
 
     with pytest.raises(BacktestCancelled):
-        calibrate_from_history(nightly_job_history(), 12, 95, cancelled=lambda: True)
+        history_backtest(nightly_job_history(), 12, 95, cancelled=lambda: True)
