@@ -6,8 +6,8 @@ Series: ``realKnownCause/nyc_taxi.csv`` as requests and every ``realAWSCloudwatc
 series as CPU. One rule for every file (nothing tuned per file): the unit capacity is the
 series' peak / 15, so the peak needs 15 units; price 0.10 per unit-hour; 5-minute warm-up;
 all other settings are ``ReplaySettings`` defaults (predictive: planner on the p95 upper
-bound raised by the hour-of-day calibration and widened by the adaptive margin, no headroom, 2 units per action, reactive
-floor).
+bound raised by the hour-of-day calibration and widened by the adaptive margin, no
+headroom, 2 units per action, reactive floor).
 
 Baseline, side by side: "predictive, fixed margin" is the predictive policy without the
 adaptive margin (models.planning.adaptive): the bound is the forecaster's, raised by the

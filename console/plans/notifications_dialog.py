@@ -81,8 +81,8 @@ class NotificationsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(
             QLabel(
-                "Plans that need approval, are auto-approved, fail or expire unrun are also posted to a "
-                "chat webhook (Slack's incoming-webhook format)."
+                "Plans that need approval, are auto-approved, fail or expire unrun are also "
+                "posted to a chat webhook (Slack's incoming-webhook format)."
             )
         )
         form.addRow("Webhook URL", self.url)

@@ -273,13 +273,8 @@ class ReplayWorkspace(FileWorkspace):
         s = report.settings
         start = report.timestamps()[0].strftime("%Y-%m-%d %H:%M")
         intervals = len(report.timestamps())
-        calibrated = "".join(
-            note
-            for note, on in (
-                (", by hour of day", s.hourly_calibration),
-                (", adaptive", s.adaptive_margin),
-            )
-            if on
+        calibrated = (", by hour of day" if s.hourly_calibration else "") + (
+            ", adaptive" if s.adaptive_margin else ""
         )
         self.summary_label.setText(
             f"{intervals:,} intervals from {start} UTC after {report.history_intervals:,} of "

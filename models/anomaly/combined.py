@@ -1,12 +1,12 @@
 """The combined detector: several univariate detectors, one score in [0, 1].
 
 Each component gives a raw score (robust z-score, seasonal-band breach, level
-shift over an hour, slow shift or drift over a quarter day, flatline run). Raw scales differ between components and between series,
-so each raw score is compared with the largest value that same component gave
-over the last ``memory_seconds`` (at most ``memory`` rows): ``surprise = raw / past
-maximum``. The memory is in time so that it means "the last few days" whatever the
-sampling rate. Above 1 the
-point is more unusual than anything recently seen. The combined score is
+shift over an hour, slow shift or drift over a quarter day, flatline run). Raw scales
+differ between components and between series, so each raw score is compared with the
+largest value that same component gave over the last ``memory_seconds`` (at most
+``memory`` rows): ``surprise = raw / past maximum``. The memory is in time so that it
+means "the last few days" whatever the sampling rate. Above 1 the point is more
+unusual than anything recently seen. The combined score is
 ``s / (1 + s)`` with ``s`` the largest surprise, so 0.5 means "as unusual as the
 worst of the recent past" and the score peaks at the *onset* of an incident: once
 an incident is under way it is part of the past maximum and scores lower. That is

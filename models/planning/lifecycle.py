@@ -10,8 +10,9 @@ Every transition records who, when and why. A plan that is still ``proposed`` wh
 first step is due is ``expired`` (a plan without steps never expires: the next forecast
 supersedes it), and so is a decided plan whose next step is long overdue (the console
 was not running when it came due: its forecast is too old to act on); a newer
-forecast ``supersedes`` older plans that have not started executing. Forecast-only plans are shown, never approved nor executed; only
-plans of ``auto_approve`` targets can be auto-approved.
+forecast ``supersedes`` older plans that have not started executing. Forecast-only
+plans are shown, never approved nor executed; only plans of ``auto_approve`` targets
+can be auto-approved.
 """
 
 from __future__ import annotations

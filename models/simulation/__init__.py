@@ -6,7 +6,8 @@ Public API (stable; the console's what-if workspace runs ``replay`` in a worker)
                    scale_down_stabilisation=5 min, tolerance=0.10, min_units=1,
                    max_units=None, level=95, headroom=0.0, max_step=2,
                    reactive_floor=True, hourly_calibration=True, adaptive_margin=True,
-                   refit_every=288, fit_window=4032, history_intervals=None)     # BadReplayInput if invalid
+                   refit_every=288, fit_window=4032,
+                   history_intervals=None)                  # BadReplayInput if invalid
     replay(demand: pd.Series | DemandGrid, settings, policies=("predictive", "reactive",
            "static"), progress=(done, total) -> None, cancelled=() -> bool) -> ReplayReport
     ReplayReport.policies[name] -> PolicyResult; ReplayReport.to_dict(include_series=False)
