@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import print_table
-from models.forecast import FULL_CANDIDATES, rolling_origin_backtest
+from models.forecast import FAST_CANDIDATES, FULL_CANDIDATES, rolling_origin_backtest
 from models.forecast.registry import ALL_MODELS
 
 NAB = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab" / "data"
@@ -48,7 +48,7 @@ def load(path: Path) -> pd.Series:
 def run_model(series: pd.Series, horizon: int, start: pd.Timestamp, model: str) -> dict:
     name, candidates = model, FULL_CANDIDATES
     if model == "auto-fast":
-        name, candidates = "auto", ("naive", "profile", "profile_trend")
+        name, candidates = "auto", FAST_CANDIDATES
     began = time.perf_counter()
     result = rolling_origin_backtest(series, horizon, start, model=name, candidates=candidates,
                                      refit_every=288)  # fmt: skip

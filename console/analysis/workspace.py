@@ -44,6 +44,7 @@ from console.views.anomaly_panel import (
 from console.views.chart import MetricChart
 from console.views.forecast_overlay import AnomalyOverlay, ForecastBandOverlay
 from models.anomaly import epoch_seconds
+from models.forecast.registry import ALL_MODELS, LABELS
 
 HISTORY_KEY = "history"
 FORM_WIDTH = 300
@@ -102,14 +103,10 @@ class AnalysisWorkspace(FileWorkspace):
         self.levels_edit = QLineEdit(jobs.levels_text(jobs.AnalysisParams().levels))
         self.levels_edit.setToolTip("Prediction interval levels in %, e.g. 80, 95")
         self.model_combo = QComboBox()
-        for name, label in (
-            ("auto", "Auto (best by backtest)"),
-            ("naive", "Seasonal naive"),
-            ("ets", "Exponential smoothing"),
-            ("arima", "ARIMA"),
-            ("gbm", "Gradient boosting (slow)"),
-        ):
-            self.model_combo.addItem(label, name)
+        self.model_combo.addItem("Auto (best by backtest)", "auto")
+        for name in ALL_MODELS:
+            slow = " (slow)" if name == "gbm" else ""
+            self.model_combo.addItem(LABELS[name] + slow, name)
         self.capacity_spin = QDoubleSpinBox()
         self.capacity_spin.setRange(0, 1e15)
         self.capacity_spin.setDecimals(2)

@@ -59,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument(
         "--models",
         metavar="LIST",
-        help="comma list of candidate models (default: naive,profile,profile_trend; "
+        help="comma list of candidate models (default: naive,profile,profile_trend,linear; "
         "also ets, arima, gbm — slower)",
     )
 

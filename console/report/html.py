@@ -14,18 +14,11 @@ from console.report.formatting import duration, number, percent, period_name, ut
 from console.report.style import CSS
 from console.report.svg import Band, ChartSpec, Span, render_chart
 from models.anomaly.base import epoch_seconds
+from models.forecast.registry import LABELS
 
 AXIS_LABEL_CHARS = 34  # what fits along the value axis of a 300-pixel-high chart
 CHART_HISTORY_HORIZONS = 7  # history shown before the forecast, in forecast horizons
 MAX_INCIDENT_ROWS = 200  # a longer table helps nobody; the count says how many there were
-MODEL_NAMES = {
-    "naive": "Seasonal naive",
-    "profile": "Seasonal profile",
-    "profile_trend": "Seasonal profile + trend",
-    "ets": "Exponential smoothing",
-    "arima": "ARIMA",
-    "gbm": "Gradient boosting",
-}
 
 
 @dataclass(frozen=True)
@@ -139,7 +132,7 @@ def _seasonality_text(analysis: SeriesAnalysis) -> str:
 
 
 def _model_name(model: str | None) -> str:
-    return MODEL_NAMES.get(model or "", model or "–")
+    return LABELS.get(model or "", model or "–")
 
 
 def _series(index: int, analysis: SeriesAnalysis) -> str:

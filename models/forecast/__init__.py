@@ -18,6 +18,7 @@ attributes ending in ``_``, seasonal naive fallback when a fit fails — ``fallb
 
     SeasonalNaive(season=None, seasons=1)            "naive"
     SeasonalProfile(season=None, cycles=6, trend=False)   "profile" / "profile_trend"
+    LinearTrendProfile(season=None, cycles=6)             "linear" (undamped trend)
     ExponentialSmoothing(season=None, damped_trend=True)  "ets"
     Arima(season=None, order=(2, 1, 1), harmonics=4)      "arima"  (exog)
     GradientBoosting(season=None, max_iter=100)           "gbm"    (exog)

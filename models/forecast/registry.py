@@ -8,6 +8,7 @@ from models.forecast.arima import Arima
 from models.forecast.core import BaseForecaster
 from models.forecast.ets import ExponentialSmoothing
 from models.forecast.gbm import GradientBoosting
+from models.forecast.linear import LinearTrendProfile
 from models.forecast.naive import SeasonalNaive
 from models.forecast.profile import SeasonalProfile
 
@@ -20,6 +21,7 @@ MODELS: dict[str, Callable[..., BaseForecaster]] = {
     "naive": SeasonalNaive,
     "profile": SeasonalProfile,
     "profile_trend": _profile_trend,
+    "linear": LinearTrendProfile,
     "ets": ExponentialSmoothing,
     "arima": Arima,
     "gbm": GradientBoosting,
@@ -31,9 +33,21 @@ MODELS: dict[str, Callable[..., BaseForecaster]] = {
 # benchmark it was the worst model on 3 of 7 series (MASE 3.6 vs 2.1 for naive on one) and
 # the slowest, and one lucky backtest was enough for auto to pick it. Still available by
 # name ("arima") and through ``candidates=``.
-FAST_CANDIDATES: tuple[str, ...] = ("naive", "profile", "profile_trend")
-FULL_CANDIDATES: tuple[str, ...] = ("naive", "profile", "profile_trend", "ets", "gbm")
-ALL_MODELS: tuple[str, ...] = ("naive", "profile", "profile_trend", "ets", "arima", "gbm")
+FAST_CANDIDATES: tuple[str, ...] = ("naive", "profile", "profile_trend", "linear")
+FULL_CANDIDATES: tuple[str, ...] = ("naive", "profile", "profile_trend", "linear", "ets", "gbm")
+ALL_MODELS: tuple[str, ...] = ("naive", "profile", "profile_trend", "linear", "ets", "arima", "gbm")
+
+
+# What the console and the report call each model.
+LABELS: dict[str, str] = {
+    "naive": "Seasonal naive",
+    "profile": "Seasonal profile",
+    "profile_trend": "Seasonal profile + damped trend",
+    "linear": "Seasonal profile + linear trend",
+    "ets": "Exponential smoothing",
+    "arima": "ARIMA",
+    "gbm": "Gradient boosting",
+}
 
 
 class UnknownModel(ValueError):

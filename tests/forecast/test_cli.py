@@ -203,3 +203,10 @@ def test_forecast_handles_gappy_duplicated_input(capsys, tmp_path):
                          "--out", tmp_path / "o.csv")  # fmt: skip
     assert code == 0
     assert len(pd.read_csv(tmp_path / "o.csv")) == 5
+
+
+def test_model_choices_match_the_registry():
+    from console.cli.forecast import MODEL_CHOICES
+    from models.forecast.registry import ALL_MODELS
+
+    assert ("auto", *ALL_MODELS) == MODEL_CHOICES
