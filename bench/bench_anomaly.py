@@ -47,6 +47,7 @@ from models.anomaly.combined import (  # noqa: E402
     DRIFT_RECENT_SECONDS,
     DRIFT_REFERENCE_SECONDS,
     MEMORY_SECONDS,
+    TREND_SECONDS,
     default_components,
 )
 from models.anomaly.pipeline import alert_level  # noqa: E402
@@ -230,13 +231,15 @@ def sensitivity_variants() -> list[tuple[str, Callable[[], object]]]:
                     drift_seconds=(f * DRIFT_RECENT_SECONDS, f * DRIFT_REFERENCE_SECONDS)
                 ),
             ),
+            (
+                f"trend line over {factor * TREND_SECONDS / DAY:g} days",
+                lambda f=factor: CombinedDetector(trend_seconds=f * TREND_SECONDS),
+            ),
         ]
-    variants.append(
-        (
-            "without the drift component",
-            lambda: CombinedDetector(drift_seconds=None),
-        )
-    )
+    variants += [
+        ("without the drift component", lambda: CombinedDetector(drift_seconds=None)),
+        ("without the trend component", lambda: CombinedDetector(trend_seconds=None)),
+    ]
     return variants
 
 

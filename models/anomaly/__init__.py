@@ -16,6 +16,7 @@ from models.anomaly.patterns import Pattern
 from models.anomaly.pipeline import HostResult, SeriesResult, detect_host, detect_series
 from models.anomaly.robust_z import RobustZScore
 from models.anomaly.seasonal import SeasonalBandDetector
+from models.anomaly.trend import TrendDetector
 
 __all__ = [
     "CombinedDetector",
@@ -33,6 +34,7 @@ __all__ = [
     "SeasonalBandDetector",
     "SeriesResult",
     "Severity",
+    "TrendDetector",
     "detect_host",
     "detect_series",
     "epoch_seconds",

@@ -38,6 +38,7 @@ from models.anomaly.flatline import FlatlineDetector
 from models.anomaly.level_shift import LevelShiftDetector
 from models.anomaly.robust_z import RobustZScore
 from models.anomaly.seasonal import DAY, WEEK, SeasonalBandDetector
+from models.anomaly.trend import TrendDetector
 from models.anomaly.windows import TimedTrailingMax
 
 # Raw score at which each component's strength reaches 0.5 (clearly anomalous on its own).
@@ -47,6 +48,7 @@ ALERT_LEVELS = {
     "seasonal_week": 6.0,
     "level_shift": 4.0,
     "drift": 4.0,
+    "trend": 4.0,
     "flatline": 1.0,
 }
 # How far back "the worst of the recent past" looks: one full cycle of the longest
@@ -56,7 +58,8 @@ MEMORY_SECONDS = WEEK
 # Row bound on that memory; it is the whole memory when timestamps are missing.
 MEMORY_ROWS = 10_000
 # Below these a component is never "surprising", however quiet its recent past was.
-MIN_RAW = {"flatline": 1.0}
+# A trend under half its alert level is a daily cycle or noise seen through a line.
+MIN_RAW = {"flatline": 1.0, "trend": 3.0}
 # Baselines cover a day (one daily cycle), within these row bounds (statistics, cost).
 BASELINE_SECONDS = DAY
 MIN_BASELINE_ROWS, MAX_BASELINE_ROWS = 288, 5_000
@@ -69,6 +72,8 @@ DRIFT_RECENT_SECONDS = 6 * 3_600.0
 DRIFT_REFERENCE_SECONDS = 3 * DAY
 MAX_DRIFT_RECENT_ROWS = 288  # the recent median costs this much per point
 MAX_DRIFT_REFERENCE_ROWS = 15_000
+# A leak is judged by a line through two days: a daily cycle then scores low.
+TREND_SECONDS = 2 * DAY
 WEEKLY_MIN_CYCLES = 2  # earlier weeks a weekly bin needs before it scores
 RESOLVE_POINTS = 8  # finite points whose spacing sets the windows in rows
 
@@ -86,10 +91,12 @@ def default_components(
     recent: int = 12,
     drift_recent: int = 72,
     drift_reference: int = 864,
+    trend_window: int = 576,
 ) -> dict[str, UnivariateDetector]:
     """The standard set. ``window`` points of trailing baseline, refreshed every ``refresh``;
     level shifts and flat runs count from ``recent`` points; a drift is the median of
-    ``drift_recent`` points against the ``drift_reference`` before them (0: no drift)."""
+    ``drift_recent`` points against the ``drift_reference`` before them (0: no drift); a
+    trend is a line through ``trend_window`` points (0: no trend)."""
     components: dict[str, UnivariateDetector] = {
         "robust_z": RobustZScore(window, refresh),
         "seasonal_day": SeasonalBandDetector(DAY, 1800.0, window=window, refresh=refresh),
@@ -105,6 +112,8 @@ def default_components(
         components["drift"] = LevelShiftDetector(
             recent=drift_recent, reference=drift_reference, refresh=max(1, drift_reference // 18)
         )
+    if trend_window >= 3:
+        components["trend"] = TrendDetector(trend_window, refresh=max(1, trend_window // 36))
     return components
 
 
@@ -119,10 +128,11 @@ def rows_for(seconds: float, step: float, low: int, high: int) -> int:
 def components_for_step(
     step: float,
     drift_seconds: tuple[float, float] | None = (DRIFT_RECENT_SECONDS, DRIFT_REFERENCE_SECONDS),
+    trend_seconds: float | None = TREND_SECONDS,
 ) -> dict[str, UnivariateDetector]:
     """The standard set with its windows sized for data ``step`` seconds apart;
-    ``drift_seconds`` = (recent, reference) of the slow level-shift component (None:
-    without it, the set before that component was added)."""
+    ``drift_seconds`` = (recent, reference) of the slow level-shift component and
+    ``trend_seconds`` the span of the trend line (None: without that component)."""
     window = rows_for(BASELINE_SECONDS, step, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS)
     recent = rows_for(RECENT_SECONDS, step, MIN_RECENT_ROWS, MAX_RECENT_ROWS)
     drift_recent, drift_reference = (
@@ -140,6 +150,9 @@ def components_for_step(
         recent=recent,
         drift_recent=drift_recent,
         drift_reference=drift_reference,
+        trend_window=0
+        if trend_seconds is None
+        else rows_for(trend_seconds, step, MIN_BASELINE_ROWS, MAX_BASELINE_ROWS),
     )
 
 
@@ -157,6 +170,7 @@ class CombinedDetector(StatefulMixin):
             DRIFT_RECENT_SECONDS,
             DRIFT_REFERENCE_SECONDS,
         ),
+        trend_seconds: float | None = TREND_SECONDS,
     ) -> None:
         """``warmup`` rows (default ``MIN_BASELINE_ROWS``); ``components`` given explicitly
         are used as they are, otherwise the standard set is sized to the data's spacing."""
@@ -165,6 +179,7 @@ class CombinedDetector(StatefulMixin):
         self.warmup = warmup
         self.sized_to_data = components is None
         self.drift_seconds = drift_seconds
+        self.trend_seconds = trend_seconds
         self.components = components if components is not None else self._sized(0.0)
         self.alert_levels = {**ALERT_LEVELS, **(alert_levels or {})}
         self.reset()
@@ -184,7 +199,7 @@ class CombinedDetector(StatefulMixin):
         self.live_ = dict.fromkeys(self.components, 0)  # finite points since first score > 0
 
     def _sized(self, step: float) -> dict[str, UnivariateDetector]:
-        return components_for_step(step, self.drift_seconds)
+        return components_for_step(step, self.drift_seconds, self.trend_seconds)
 
     @property
     def warmup_rows(self) -> int:

@@ -16,6 +16,7 @@ from models.anomaly import (
     LevelShiftDetector,
     RobustZScore,
     SeasonalBandDetector,
+    TrendDetector,
 )
 from models.anomaly.isolation import CompiledForest
 from tests.anomaly.conftest import timestamps
@@ -27,6 +28,7 @@ UNIVARIATE: dict[str, Callable[[], object]] = {
     "seasonal": lambda: SeasonalBandDetector(period=3600.0, bin_seconds=600.0, window=50),
     "level_shift": lambda: LevelShiftDetector(recent=7, reference=40, refresh=3, min_periods=5),
     "flatline": lambda: FlatlineDetector(min_run=4),
+    "trend": lambda: TrendDetector(window=50, refresh=3),
     "combined": lambda: CombinedDetector(memory=100, warmup=30),
     "combined_5h_memory": lambda: CombinedDetector(memory_seconds=5 * 3600.0, warmup=30),
     "forest_lags": lambda: IsolationForestDetector(
