@@ -4,10 +4,11 @@ A disk filling at a steady rate keeps filling; the damped trend of ``profile_tre
 flattens within a season, so it puts a disk that will be full tomorrow at 90 % forever.
 This model extrapolates the slope unchanged. The slope is the Theil-Sen slope (the median
 of pairwise slopes, robust to one odd block) through the mean levels of the last
-``cycles`` seasons (blocks of 24 steps when there is no season): block means cancel the
-seasonal swing, so a daily peak is not mistaken for growth. The level is smoothed around
-that line, so it does not lag behind a rising series. The automatic choice only picks this
-model where the backtest says the trend has held; elsewhere extrapolating it is a bet.
+``cycles`` seasons (without a season, of ``cycles`` blocks over the last half of the
+history): block means cancel the seasonal swing, so a daily peak is not mistaken for
+growth. The level is smoothed around that line, so it does not lag behind a rising
+series. The automatic choice only picks this model where the backtest says the trend
+has held; elsewhere extrapolating it is a bet.
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ class LinearTrendProfile(SeasonalProfile):
         self.level_ = float(smoothed_level(detrended, self.alpha_)[-1]) + self.slope_ * end
 
     def _block_slope(self, deseasonalised: np.ndarray) -> float:
-        width = max(self.season_, 24)
-        blocks = min(self.cycles, len(deseasonalised) // width)
+        # Seasonal: one block per season. Otherwise the blocks span the last half of the
+        # history, so a slope is not read off a few minutes of one-second data.
+        n = len(deseasonalised)
+        width = self.season_ if self.season_ > 1 else max(24, n // (2 * self.cycles))
+        blocks = min(self.cycles, n // width)
         if blocks < 2:
             return 0.0
         tail = deseasonalised[len(deseasonalised) - blocks * width :]
