@@ -49,8 +49,11 @@ def classify(
         # Judge the shape with as much normal history as the incident is long: a
         # step at the incident start is then a level shift, not a trend.
         lead_in = before[max(0, len(before) - len(during)) :]
-        if _is_trend(np.concatenate([lead_in, during])):
-            return Pattern.TREND, bool(during[-1] > during[0])
+        slope = _trend_slope(np.concatenate([lead_in, during]))
+        if slope is not None:
+            # The line's direction, not the end points': one noisy last point must not
+            # turn a leak into "fallen steadily".
+            return Pattern.TREND, slope > 0
         typical = float(np.median(deviation))
         sustained = np.mean(np.sign(deviation) == np.sign(typical)) >= 0.7
         far = 2 * max(scale, 1e-12)
@@ -74,15 +77,16 @@ def _persists(
     return abs(settled) > far and np.sign(settled) == np.sign(typical)
 
 
-def _is_trend(during: np.ndarray) -> bool:
-    """A straight line explains it better than one step does, and it moves with time."""
+def _trend_slope(during: np.ndarray) -> float | None:
+    """The slope of the line through ``during`` when a straight line explains it better
+    than one step does and it moves with time; None when it is not a trend."""
     n = len(during)
     time = np.arange(n, dtype=float)
     if np.ptp(during) == 0:
-        return False
+        return None
     correlation = float(np.corrcoef(time, during)[0, 1])
     if abs(correlation) < TREND_MIN_CORRELATION:
-        return False
+        return None
     slope, intercept = np.polyfit(time, during, 1)
     line_error = float(np.sum((during - (slope * time + intercept)) ** 2))
     # Best single step: split into two constant parts at every possible point.
@@ -92,4 +96,4 @@ def _is_trend(during: np.ndarray) -> bool:
     left_sum, left_sq = sums[:-1], squares[:-1]
     right_sum, right_sq = total - left_sum, total_sq - left_sq
     step_error = (left_sq - left_sum**2 / left) + (right_sq - right_sum**2 / (n - left))
-    return line_error < float(step_error.min())
+    return float(slope) if line_error < float(step_error.min()) else None

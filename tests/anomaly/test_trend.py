@@ -27,7 +27,7 @@ STAMPS = 1.7e9 + STEP * np.arange(9 * 288)
 @pytest.mark.parametrize("leak_per_day", [8.0, 15.0])
 def test_a_leak_opens_one_rising_trend_incident_within_a_day_and_a_half(leak_per_day):
     values = memory_percent(leak_per_day)
-    result = detect_series(values, STAMPS, "memory.used.percent")
+    result = detect_series(values, STAMPS, "mem.used.percent")
     (incident,) = result.incidents
     assert incident.pattern is Pattern.TREND
     assert incident.start_row > LEAK_START
@@ -40,7 +40,7 @@ def test_a_leak_opens_one_rising_trend_incident_within_a_day_and_a_half(leak_per
 def test_without_the_trend_component_the_same_leak_goes_unnoticed():
     values = memory_percent(15.0)
     detector = CombinedDetector(trend_seconds=None)
-    result = detect_series(values, STAMPS, "memory.used.percent", detector=detector)
+    result = detect_series(values, STAMPS, "mem.used.percent", detector=detector)
     assert result.incidents == ()
     assert "trend" not in result.scores.components
 
@@ -48,7 +48,7 @@ def test_without_the_trend_component_the_same_leak_goes_unnoticed():
 @pytest.mark.parametrize("daily_swing", [0.0, 8.0])
 def test_steady_noise_and_a_daily_cycle_open_nothing(daily_swing):
     values = memory_percent(0.0, daily_swing)
-    result = detect_series(values, STAMPS, "memory.used.percent")
+    result = detect_series(values, STAMPS, "mem.used.percent")
     assert result.incidents == ()
     # Below the floor under which the component never contributes (half its alert level).
     assert result.scores.components["trend"].max() < 3.0
@@ -88,3 +88,11 @@ def test_a_step_is_left_to_the_level_shift_components():
     (step_score,), (ramp_score,) = trend_to_scatter(np.vstack([step, ramp]))
     assert step_score == 0.0  # one step explains it better than any line
     assert ramp_score > 8.0
+
+
+def test_a_leak_that_ends_on_a_low_reading_is_still_rising():
+    values = memory_percent(15.0)
+    values[-1] = 20.0  # one bad last sample, far below where the leak started
+    (incident,) = detect_series(values, STAMPS, "mem.used.percent").incidents
+    assert incident.pattern is Pattern.TREND
+    assert "risen steadily" in incident.action
