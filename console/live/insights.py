@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +75,7 @@ class LiveSnapshot:
     series: dict[str, tuple[np.ndarray, np.ndarray]]  # metric -> (epoch seconds, values)
     forecast_metrics: dict[str, str]  # chart key -> metric to forecast
     chart_metrics: dict[str, tuple[str, ...]]  # chart key -> metrics to run detection on
+    store_path: Path | None = None  # where the days before the ring are (slow trends)
 
     @property
     def latest(self) -> float | None:
@@ -100,7 +102,9 @@ class InsightsResult:
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it was skipped
 
 
-def take_snapshot(buffers: LiveBuffers, panel: ChartPanel, host: str) -> LiveSnapshot:
+def take_snapshot(
+    buffers: LiveBuffers, panel: ChartPanel, host: str, store_path: Path | None = None
+) -> LiveSnapshot:
     """What to analyse for ``host``: every non-per-core series of every chart."""
     available = buffers.metrics(host)
     series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -121,7 +125,7 @@ def take_snapshot(buffers: LiveBuffers, panel: ChartPanel, host: str) -> LiveSna
             forecast_metrics[key] = max(shown, key=lambda m: float(series[m][1][-1]))
         else:
             forecast_metrics[key] = shown[0]
-    return LiveSnapshot(host, series, forecast_metrics, chart_metrics)
+    return LiveSnapshot(host, series, forecast_metrics, chart_metrics, store_path)
 
 
 def compute_insights(
@@ -152,6 +156,9 @@ def compute_insights(
         requests.append(
             ("detect", metric, detect_incidents, (times, values, metric, snapshot.host))
         )
+    if snapshot.store_path is not None and detect_list and snapshot.latest is not None:
+        slow_args = (snapshot.store_path, snapshot.host, tuple(detect_list), snapshot.latest)
+        requests.append(("slow", "", watch_slow_trends, slow_args))
     outcomes = _run_requests(requests, token, progress)
     if outcomes is None:
         return None
@@ -159,8 +166,14 @@ def compute_insights(
     forecasts: dict[str, tuple[Forecast | None, tuple[Exhaustion, ...], str | None]] = {}
     incidents_by_metric: dict[str, tuple[Incident, ...]] = {}
     failures: dict[str, str] = {}
+    slow: dict[str, tuple[Incident, ...]] = {}
     for (kind, name, _, _), outcome in zip(requests, outcomes, strict=True):
-        if isinstance(outcome, Failed):
+        if kind == "slow":
+            if isinstance(outcome, Failed):
+                failures["stored history"] = outcome.reason
+            else:
+                slow = outcome  # type: ignore[assignment]
+        elif isinstance(outcome, Failed):
             metric = snapshot.forecast_metrics[name] if kind == "forecast" else name
             failures[metric] = outcome.reason
             if kind == "forecast":
@@ -180,7 +193,13 @@ def compute_insights(
         charts[key] = ChartInsight(
             snapshot.forecast_metrics.get(key), forecast, exhaustion, tuple(marked), error
         )
-    incidents = tuple(i for metric in detect_list for i in incidents_by_metric.get(metric, ()))
+    # Slow trends go to the anomaly panel, not onto the charts: they span days, the
+    # charts an hour.
+    incidents = tuple(
+        i
+        for metric in detect_list
+        for i in (*incidents_by_metric.get(metric, ()), *slow.get(metric, ()))
+    )
     return InsightsResult(
         snapshot.host,
         charts,
@@ -226,6 +245,17 @@ def forecast_series(
         series = pd.Series(values, index=pd.to_datetime(times, unit="s", utc=True))
         return forecast_one(series, horizon, levels)
     except Exception as error:  # one bad series must not hide the others
+        return Failed(one_line(error))
+
+
+def watch_slow_trends(
+    store_path: Path, host: str, metrics: tuple[str, ...], end: float
+) -> dict[str, tuple[Incident, ...]] | Failed:
+    from console.live.slow_watch import slow_trends
+
+    try:
+        return slow_trends(store_path, host, metrics, end)
+    except Exception as error:  # a store being rotated must not hide the live results
         return Failed(one_line(error))
 
 
@@ -363,7 +393,7 @@ class LiveInsights(QObject):
         if host is None or panel is None:
             self.message.emit("No host to forecast yet")
             return False
-        snapshot = take_snapshot(self.live.buffers, panel, host)
+        snapshot = take_snapshot(self.live.buffers, panel, host, self.live.store_path())
         if not snapshot.chart_metrics:
             self.message.emit(f"Not enough data yet to forecast (need {MIN_POINTS} points)")
             return False

@@ -195,7 +195,8 @@ class AnomalyTableModel(QAbstractTableModel):
 
         A pass re-detects the whole recent window, so an incident that overlaps a
         known one for the same host and lead metric is the same incident (its end or
-        severity may have grown); anything else is new. Known incidents of that host
+        severity may have grown), unless one is a trend and the other is not: a spike
+        during a days-long leak is news of its own. Anything else is new. Known incidents of that host
         that are not seen again stay as past ones, no longer current.
         """
         records = [replace(r, current=False) if r.host == host else r for r in self._records]
@@ -203,7 +204,7 @@ class AnomalyTableModel(QAbstractTableModel):
             current = latest is not None and incident.end >= latest
             fresh = AnomalyRecord(host, incident, current)
             for i, known in enumerate(records):
-                if known.host == host and known.metric == fresh.metric and _overlap(known, fresh):
+                if known.host == host and known.metric == fresh.metric and _same(known, fresh):
                     records[i] = _combine(known, fresh)
                     break
             else:
@@ -216,8 +217,11 @@ class AnomalyTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._records) - 1, 0))
 
 
-def _overlap(a: AnomalyRecord, b: AnomalyRecord) -> bool:
-    return a.incident.start <= b.incident.end and b.incident.start <= a.incident.end
+def _same(a: AnomalyRecord, b: AnomalyRecord) -> bool:
+    """Overlapping in time, and both trends or both not."""
+    overlap = a.incident.start <= b.incident.end and b.incident.start <= a.incident.end
+    both_or_neither = (a.incident.pattern is Pattern.TREND) == (b.incident.pattern is Pattern.TREND)
+    return overlap and both_or_neither
 
 
 def _combine(known: AnomalyRecord, fresh: AnomalyRecord) -> AnomalyRecord:

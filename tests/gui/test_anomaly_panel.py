@@ -142,3 +142,15 @@ def test_selection_shows_the_incident_on_the_right_live_chart(qtbot) -> None:
         live.shutdown()
         history.shutdown()
         pool.waitForDone(5000)
+
+
+def test_a_spike_during_a_leak_is_listed_beside_it(panel) -> None:
+    leak = incident(NOW - 2 * 86400, NOW, "mem.used.percent", Severity.LOW, Pattern.TREND)
+    spike = incident(NOW - 120, NOW - 60, "mem.used.percent", Severity.HIGH, Pattern.SPIKE)
+    panel.merge("web-1", [leak, spike], latest=NOW)
+    assert len(panel.model.records()) == 2
+    # The next pass finds both again: still two rows, each with its own pattern.
+    grown = incident(NOW - 2 * 86400, NOW + 60, "mem.used.percent", Severity.LOW, Pattern.TREND)
+    panel.merge("web-1", [grown, spike], latest=NOW + 60)
+    patterns = sorted(r.incident.pattern.value for r in panel.model.records())
+    assert patterns == ["spike", "trend"]
