@@ -14,7 +14,7 @@ The work itself is :func:`compute_insights`, a plain function testable without Q
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ from console.views.time_window import PRESET_BY_KEY, TimeWindow, custom_window
 from console.workers import CancelToken, LatestOnlyRunner, one_line
 
 if TYPE_CHECKING:
+    from console.live.slow_watch import StoredFindings
     from console.main_window import MainWindow
     from console.views.chart_panel import ChartPanel
     from console.views.forecast_overlay import AnomalyOverlay, ForecastBandOverlay
@@ -100,6 +101,8 @@ class InsightsResult:
     latest: float | None
     seconds: float = 0.0
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it was skipped
+    # Time to exhaustion 48 h ahead from the stored days, for metrics that can run out.
+    outlook: dict[str, tuple[Exhaustion, ...]] = field(default_factory=dict)
 
 
 def take_snapshot(
@@ -156,9 +159,11 @@ def compute_insights(
         requests.append(
             ("detect", metric, detect_incidents, (times, values, metric, snapshot.host))
         )
-    if snapshot.store_path is not None and detect_list and snapshot.latest is not None:
-        slow_args = (snapshot.store_path, snapshot.host, tuple(detect_list), snapshot.latest)
-        requests.append(("slow", "", watch_slow_trends, slow_args))
+    # Every charted metric: one flat for the last hour may still be filling over days.
+    charted = sorted({m for metrics in snapshot.chart_metrics.values() for m in metrics})
+    if snapshot.store_path is not None and charted and snapshot.latest is not None:
+        slow_args = (snapshot.store_path, snapshot.host, tuple(charted), snapshot.latest)
+        requests.append(("stored", "", watch_stored, slow_args))
     outcomes = _run_requests(requests, token, progress)
     if outcomes is None:
         return None
@@ -166,13 +171,13 @@ def compute_insights(
     forecasts: dict[str, tuple[Forecast | None, tuple[Exhaustion, ...], str | None]] = {}
     incidents_by_metric: dict[str, tuple[Incident, ...]] = {}
     failures: dict[str, str] = {}
-    slow: dict[str, tuple[Incident, ...]] = {}
+    stored: StoredFindings | None = None
     for (kind, name, _, _), outcome in zip(requests, outcomes, strict=True):
-        if kind == "slow":
+        if kind == "stored":
             if isinstance(outcome, Failed):
                 failures["stored history"] = outcome.reason
             else:
-                slow = outcome  # type: ignore[assignment]
+                stored = outcome  # type: ignore[assignment]
         elif isinstance(outcome, Failed):
             metric = snapshot.forecast_metrics[name] if kind == "forecast" else name
             failures[metric] = outcome.reason
@@ -195,10 +200,11 @@ def compute_insights(
         )
     # Slow trends go to the anomaly panel, not onto the charts: they span days, the
     # charts an hour.
+    slow_trends = stored.trends if stored else {}
     incidents = tuple(
         i
-        for metric in detect_list
-        for i in (*incidents_by_metric.get(metric, ()), *slow.get(metric, ()))
+        for metric in charted
+        for i in (*incidents_by_metric.get(metric, ()), *slow_trends.get(metric, ()))
     )
     return InsightsResult(
         snapshot.host,
@@ -207,6 +213,7 @@ def compute_insights(
         snapshot.latest,
         time.perf_counter() - started,
         failures,
+        dict(stored.outlook) if stored else {},
     )
 
 
@@ -248,13 +255,13 @@ def forecast_series(
         return Failed(one_line(error))
 
 
-def watch_slow_trends(
+def watch_stored(
     store_path: Path, host: str, metrics: tuple[str, ...], end: float
-) -> dict[str, tuple[Incident, ...]] | Failed:
-    from console.live.slow_watch import slow_trends
+) -> StoredFindings | Failed:
+    from console.live.slow_watch import watch_stored_days
 
     try:
-        return slow_trends(store_path, host, metrics, end)
+        return watch_stored_days(store_path, host, metrics, end)
     except Exception as error:  # a store being rotated must not hide the live results
         return Failed(one_line(error))
 
@@ -501,27 +508,35 @@ def summary(result: InsightsResult) -> str:
     parts = [f"Forecast {stamp}"]
     count = len(result.incidents)
     parts.append("no anomalies" if not count else f"{count} anomal{'y' if count == 1 else 'ies'}")
-    soonest = _soonest_exhaustion(result.charts)
+    soonest = _soonest_exhaustion(result)
     if soonest is not None:
         metric, when = soonest
-        parts.append(f"{metric} may reach 100 % by {when}")
+        from models.anomaly.actions import subject
+
+        parts.append(f"{subject(metric)} may reach 100 % by {when}")
     if result.failures:
         parts.append(f"{len(result.failures)} series skipped")
     return " · ".join(parts)
 
 
-def _soonest_exhaustion(charts: Mapping[str, ChartInsight]) -> tuple[str, str] | None:
+def _soonest_exhaustion(result: InsightsResult) -> tuple[str, str] | None:
+    """The metric likely (>= 10 %) to reach 100 % first, live or in the 48-h outlook, and
+    when (with the weekday when it is not today)."""
+    candidates = [(i.metric, i.exhaustion) for i in result.charts.values() if i.metric]
+    candidates += list(result.outlook.items())
     best: tuple[float, str] | None = None
-    for insight in charts.values():
-        for exhaustion in insight.exhaustion:
+    for metric, exhaustions in candidates:
+        for exhaustion in exhaustions:
             when = exhaustion.earliest_likely_time
-            if exhaustion.threshold < 100 or when is None or not insight.metric:
+            if exhaustion.threshold < 100 or when is None:
                 continue
             if best is None or when.timestamp() < best[0]:
-                best = (when.timestamp(), insight.metric)
+                best = (when.timestamp(), metric)
     if best is None:
         return None
-    return best[1], time.strftime("%H:%M", time.localtime(best[0]))
+    moment = time.localtime(best[0])
+    today = time.localtime().tm_yday == moment.tm_yday
+    return best[1], time.strftime("%H:%M" if today else "%a %H:%M", moment)
 
 
 class InsightsStatus(QWidget):

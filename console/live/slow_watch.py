@@ -1,59 +1,96 @@
-"""Leaks on live hosts: the trend over the stored days, not the one-hour ring.
+"""What only days of history show, for live hosts: leaks, and when a disk will fill.
 
-The live charts hold an hour of points, and a leak takes days. So each insights pass
-also reads the last three days of every analysed metric from the store, as 5-minute
-means, and runs the same detection on them. Only *trend* incidents are kept: shorter
-patterns are the ring's job and would be reported twice. Plain functions (no Qt): they
-run on the insights worker with their own read-only store connection.
+The live charts hold an hour of points. A leak takes days, and an hour says little about
+whether a disk fills by Monday. So each insights pass also reads the store (5-minute
+means, its own read-only connection, on the insights worker):
+
+* the last 3 days of every analysed metric, run through the same detection; only *trend*
+  incidents are kept (shorter patterns are the ring's job and would be reported twice);
+* the last week of every metric that can run out (disk, memory, swap), forecast 48 h
+  ahead for the time to exhaustion, once it has 2 days of history.
+
+Plain functions, no Qt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from models.anomaly import Incident, Pattern, detect_series
 from models.anomaly.combined import TREND_SECONDS
+from models.catalogue import spec_for
 
-SLOW_WINDOW_SECONDS = 3 * 86_400.0  # the trend line spans two days; one more to warm up
-SLOW_STEP_SECONDS = 300.0
+if TYPE_CHECKING:
+    from connectors.store import MetricStore
+    from models.forecast import Exhaustion
+
+DAY = 86_400.0
+STEP_SECONDS = 300.0
+TREND_WINDOW_SECONDS = 3 * DAY  # the trend line spans two days; one more to warm up
+OUTLOOK_HISTORY_SECONDS = 7 * DAY
+OUTLOOK_MIN_HISTORY_SECONDS = 2 * DAY
+OUTLOOK_SECONDS = 2 * DAY
 
 
-def slow_trends(
+@dataclass(frozen=True)
+class StoredFindings:
+    trends: dict[str, tuple[Incident, ...]] = field(default_factory=dict)
+    outlook: dict[str, tuple[Exhaustion, ...]] = field(default_factory=dict)  # 48 h ahead
+
+
+def watch_stored_days(
     store_path: Path, host: str, metrics: Sequence[str], end: float
-) -> dict[str, tuple[Incident, ...]]:
-    """Trend incidents of each metric over the stored ``SLOW_WINDOW_SECONDS`` before
-    ``end``; metrics with less than the trend line's span of history get none."""
+) -> StoredFindings:
+    """Trends and the exhaustion outlook of ``metrics`` from the store, up to ``end``."""
     from connectors.store import MetricStore
 
-    found: dict[str, tuple[Incident, ...]] = {}
     if not store_path.exists():
-        return found
+        return StoredFindings()
     store = MetricStore(store_path, readonly=True)
     try:
-        for metric in metrics:
-            result = store.query(
-                host,
-                metric,
-                end - SLOW_WINDOW_SECONDS,
-                end,
-                max_points=int(SLOW_WINDOW_SECONDS / SLOW_STEP_SECONDS),
-            )
-            times = result.timestamps
-            if len(times) < 2 or times[-1] - times[0] < TREND_SECONDS:
-                continue
-            incidents = detect_series(result.mean, times, metric, host).incidents
-            last_row = len(times) - 1
-            trends = tuple(
-                # Still rising in the last bucket: it lasts until now (the bucket's start
-                # is up to 5 minutes earlier), so the panel lists it as current.
-                replace(i, end=max(i.end, end)) if i.end_row == last_row else i
-                for i in incidents
-                if i.pattern is Pattern.TREND
-            )
-            if trends:
-                found[metric] = trends
+        trends = {m: t for m in metrics if (t := _trends(store, host, m, end))}
+        bounded = [m for m in metrics if spec_for(m).bounded]
+        outlook = {m: o for m in bounded if (o := _outlook(store, host, m, end))}
     finally:
         store.close()
-    return found
+    return StoredFindings(trends, outlook)
+
+
+def _history(
+    store: MetricStore, host: str, metric: str, end: float, seconds: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """5-minute means of the ``seconds`` before ``end`` (raw samples when sparser)."""
+    result = store.query(host, metric, end - seconds, end, max_points=int(seconds / STEP_SECONDS))
+    return result.timestamps, result.mean
+
+
+def _trends(store: MetricStore, host: str, metric: str, end: float) -> tuple[Incident, ...]:
+    times, values = _history(store, host, metric, end, TREND_WINDOW_SECONDS)
+    if len(times) < 2 or times[-1] - times[0] < TREND_SECONDS:
+        return ()
+    last_row = len(times) - 1
+    return tuple(
+        # Still rising in the last bucket: it lasts until now (the bucket's start is up
+        # to 5 minutes earlier), so the panel lists it as current.
+        replace(i, end=max(i.end, end)) if i.end_row == last_row else i
+        for i in detect_series(values, times, metric, host).incidents
+        if i.pattern is Pattern.TREND
+    )
+
+
+def _outlook(store: MetricStore, host: str, metric: str, end: float) -> tuple[Exhaustion, ...]:
+    import pandas as pd
+
+    from models.forecast import exhaustion_for_metric, forecast_one
+
+    times, values = _history(store, host, metric, end, OUTLOOK_HISTORY_SECONDS)
+    if len(times) < 2 or times[-1] - times[0] < OUTLOOK_MIN_HISTORY_SECONDS:
+        return ()
+    series = pd.Series(values, index=pd.to_datetime(times, unit="s", utc=True))
+    forecast = forecast_one(series, int(OUTLOOK_SECONDS / STEP_SECONDS))
+    return tuple(exhaustion_for_metric(metric, forecast))
