@@ -86,7 +86,7 @@ def test_a_filling_disk_gets_a_48_hour_outlook_in_the_status_line(tmp_path):
     values = np.full(900, usage[-1])
     snapshot = LiveSnapshot(HOST, {disk: (times, values)}, {}, {"disk_space": (disk,)}, path)
     result = compute_insights(snapshot, InsightsConfig())
-    assert disk in result.outlook
+    assert result.stored is not None and disk in result.stored.outlook
     assert "Disk space (/var) may reach 100 % by" in summary(result)
 
 

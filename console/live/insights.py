@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 DEFAULT_INTERVAL_S = 60.0
 INTERVAL_CHOICES_S = (0.0, 30.0, 60.0, 300.0, 900.0)  # 0 = only on demand
 LABEL_WIDTH = 330  # px of the forecast bar's state text
+STORED_REFRESH_S = 600.0  # how often a pass re-reads the stored days of the shown host
 MIN_POINTS = 30  # fewer points than this: nothing sensible to forecast
 MAX_HORIZON_STEPS = 2000  # keeps a very short sampling interval from exploding the horizon
 # Charts with several instances (mounts) forecast the one closest to running out.
@@ -101,8 +102,8 @@ class InsightsResult:
     latest: float | None
     seconds: float = 0.0
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it was skipped
-    # Time to exhaustion 48 h ahead from the stored days, for metrics that can run out.
-    outlook: dict[str, tuple[Exhaustion, ...]] = field(default_factory=dict)
+    # What the stored days showed (trends, the 48-h exhaustion outlook); None: not read.
+    stored: StoredFindings | None = None
 
 
 def take_snapshot(
@@ -198,23 +199,18 @@ def compute_insights(
         charts[key] = ChartInsight(
             snapshot.forecast_metrics.get(key), forecast, exhaustion, tuple(marked), error
         )
-    # Slow trends go to the anomaly panel, not onto the charts: they span days, the
-    # charts an hour.
-    slow_trends = stored.trends if stored else {}
-    incidents = tuple(
-        i
-        for metric in charted
-        for i in (*incidents_by_metric.get(metric, ()), *slow_trends.get(metric, ()))
+    incidents = tuple(i for metric in charted for i in incidents_by_metric.get(metric, ()))
+    result = InsightsResult(
+        snapshot.host, charts, incidents, snapshot.latest, time.perf_counter() - started, failures
     )
-    return InsightsResult(
-        snapshot.host,
-        charts,
-        incidents,
-        snapshot.latest,
-        time.perf_counter() - started,
-        failures,
-        dict(stored.outlook) if stored else {},
-    )
+    return result if stored is None else with_stored(result, stored)
+
+
+def with_stored(result: InsightsResult, stored: StoredFindings) -> InsightsResult:
+    """``result`` with what the stored days showed. Slow trends go to the anomaly panel,
+    not onto the charts: they span days, the charts an hour."""
+    trends = tuple(i for incidents in stored.trends.values() for i in incidents)
+    return replace(result, incidents=result.incidents + trends, stored=stored)
 
 
 def _run_requests(
@@ -347,6 +343,8 @@ class LiveInsights(QObject):
         self._attach_overlays()
         self.last_result: InsightsResult | None = None
         self.runs = 0
+        # The stored days change slowly and cost up to a second to read: every few passes.
+        self._stored: tuple[str, StoredFindings, float] | None = None  # host, found, when
 
         self.forecast_action = QAction("Forecast now", self)
         self.forecast_action.setToolTip("Forecast and check for anomalies now (Ctrl+Shift+F)")
@@ -400,7 +398,7 @@ class LiveInsights(QObject):
         if host is None or panel is None:
             self.message.emit("No host to forecast yet")
             return False
-        snapshot = take_snapshot(self.live.buffers, panel, host, self.live.store_path())
+        snapshot = take_snapshot(self.live.buffers, panel, host, self._store_to_read(host))
         if not snapshot.chart_metrics:
             self.message.emit(f"Not enough data yet to forecast (need {MIN_POINTS} points)")
             return False
@@ -411,6 +409,14 @@ class LiveInsights(QObject):
         self.runs += 1
         self._set_busy(True)
         return True
+
+    def _store_to_read(self, host: str) -> Path | None:
+        """The store, when this pass should read its stored days for ``host``."""
+        cached = self._stored
+        if cached is not None and cached[0] == host:
+            age = time.monotonic() - cached[2]
+            return None if age < STORED_REFRESH_S else self.live.store_path()
+        return self.live.store_path()
 
     @Slot()
     def _on_tick(self) -> None:
@@ -469,6 +475,10 @@ class LiveInsights(QObject):
         self._set_busy(False)
         if result is None or result.host != self.live.host:
             return  # cancelled, or the operator switched host meanwhile
+        if result.stored is not None:
+            self._stored = (result.host, result.stored, time.monotonic())
+        elif self._stored is not None and self._stored[0] == result.host:
+            result = with_stored(result, self._stored[1])  # keep listing a leak as current
         self.show_result(result)
 
     def show_result(self, result: InsightsResult) -> None:
@@ -523,7 +533,7 @@ def _soonest_exhaustion(result: InsightsResult) -> tuple[str, str] | None:
     """The metric likely (>= 10 %) to reach 100 % first, live or in the 48-h outlook, and
     when (with the weekday when it is not today)."""
     candidates = [(i.metric, i.exhaustion) for i in result.charts.values() if i.metric]
-    candidates += list(result.outlook.items())
+    candidates += list(result.stored.outlook.items()) if result.stored else []
     best: tuple[float, str] | None = None
     for metric, exhaustions in candidates:
         for exhaustion in exhaustions:

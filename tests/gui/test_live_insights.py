@@ -203,3 +203,42 @@ def test_main_window_wires_forecast_now_analysis_tab_and_anomaly_dock(qtbot, mak
     window.show()
     window.show_workspace(window.analysis)
     qtbot.waitUntil(lambda: window.analysis.workspace is not None, timeout=5000)
+
+
+def test_a_stored_leak_stays_listed_between_store_reads(qtbot, tmp_path) -> None:
+    from connectors.store import MetricStore
+
+    end = time.time()
+    minutes = np.arange(4 * 1440)
+    leak = 30 + np.random.default_rng(3).normal(0, 1.5, len(minutes))
+    leak += np.clip(minutes - 2.5 * 1440, 0, None) * 12 / 1440
+    store_path = tmp_path / "metrics.sqlite"
+    with MetricStore(store_path) as store:
+        store.write_arrays("local", HOST, "mem.used.percent", end - 60.0 * minutes[::-1], leak)
+    pool = QThreadPool()
+    notifier = ErrorNotifier()
+    history = HistoryLoader(notifier, pool)
+    workspace = LiveWorkspace(LiveBuffers(4000), history, lambda: store_path, "5m")
+    qtbot.addWidget(workspace)
+    fill_buffers(workspace.buffers, end, spike=False)
+    workspace.set_host(HOST)
+    insights = LiveInsights(workspace, pool, InsightsConfig(interval_s=0, horizon_s=60))
+    found: list[list] = []
+    insights.incidents_found.connect(lambda host, incidents, latest: found.append(incidents))
+    results = []
+    try:
+        for _ in range(2):
+            with qtbot.waitSignal(insights.updated, timeout=60_000) as update:
+                assert insights.forecast_now()
+            results.append(update.args[0])
+    finally:
+        insights.shutdown()
+        workspace.shutdown()
+        history.shutdown()
+        pool.waitForDone(5000)
+    first, second = results
+    assert first.stored is not None and second.stored is first.stored  # read once, reused
+    for incidents in found:
+        trends = [i for i in incidents if i.metrics == ("mem.used.percent",)]
+        assert [i.pattern.value for i in trends] == ["trend"]
+        assert trends[0].end >= end - 120  # current, not a past incident
