@@ -513,17 +513,17 @@ class LiveInsights(QObject):
 
 
 def summary(result: InsightsResult) -> str:
-    """One line for the status area: when, what was found, the nearest exhaustion."""
-    stamp = time.strftime("%H:%M:%S")
-    parts = [f"Forecast {stamp}"]
+    """One line for the status area: when, what was found, the nearest exhaustion. The
+    label shows about 45 characters, so a disk or memory about to fill comes first."""
+    from models.anomaly.actions import subject
+
+    parts = [f"Forecast {time.strftime('%H:%M:%S')}"]
     count = len(result.incidents)
     parts.append("no anomalies" if not count else f"{count} anomal{'y' if count == 1 else 'ies'}")
     soonest = _soonest_exhaustion(result)
     if soonest is not None:
         metric, when = soonest
-        from models.anomaly.actions import subject
-
-        parts.append(f"{subject(metric)} may reach 100 % by {when}")
+        parts.insert(0, f"{subject(metric)} may be full by {when}")
     if result.failures:
         parts.append(f"{len(result.failures)} series skipped")
     return " · ".join(parts)
