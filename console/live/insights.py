@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 DEFAULT_INTERVAL_S = 60.0
 INTERVAL_CHOICES_S = (0.0, 30.0, 60.0, 300.0, 900.0)  # 0 = only on demand
 LABEL_WIDTH = 330  # px of the forecast bar's state text
+ANOMALY_DOCK_WIDTH = 420  # px: severity, pattern, host, metric and start readable
 STORED_REFRESH_S = 600.0  # how often a pass re-reads the stored days of the shown host
 MIN_POINTS = 30  # fewer points than this: nothing sensible to forecast
 MAX_HORIZON_STEPS = 2000  # keeps a very short sampling interval from exploding the horizon
@@ -680,6 +681,14 @@ def install_insights(window: MainWindow) -> InsightsParts:
         last_count = count
 
     panel.current_count_changed.connect(on_current_count)
+
+    def make_readable(visible: bool) -> None:
+        # The dock is sized for host names; at that width the list shows one column and
+        # a half. Raising it widens it (never narrows it: the operator may have chosen).
+        if visible and dock.width() < ANOMALY_DOCK_WIDTH:
+            window.resizeDocks([dock], [ANOMALY_DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    dock.visibilityChanged.connect(make_readable)
 
     def reveal(selection: AnomalySelection) -> None:
         window.show_workspace(window.live)

@@ -201,6 +201,14 @@ def test_main_window_wires_forecast_now_analysis_tab_and_anomaly_dock(qtbot, mak
     # The Analysis workspace is built when its tab is first shown, not at startup.
     assert window.analysis.workspace is None
     window.show()
+    # The anomaly list, raised, is wide enough to read (the host list beside it is not).
+    from console.live.insights import ANOMALY_DOCK_WIDTH
+
+    hosts = window.findChild(QDockWidget, "dock-hosts")
+    qtbot.waitUntil(lambda: hosts.isVisible(), timeout=5000)
+    assert dock.width() < ANOMALY_DOCK_WIDTH
+    dock.raise_()
+    qtbot.waitUntil(lambda: dock.width() >= ANOMALY_DOCK_WIDTH - 10, timeout=5000)
     window.show_workspace(window.analysis)
     qtbot.waitUntil(lambda: window.analysis.workspace is not None, timeout=5000)
 
