@@ -49,6 +49,7 @@ from models.planning import (
     supersede_pending,
 )
 from models.planning.adaptive import calibrated_forecast, margin_from_backtest
+from models.planning.anomaly_hold import open_incidents
 from models.planning.hourly import history_backtest, hourly_from_backtest
 
 MIN_CYCLE_S = 10.0  # at 360x a plan interval is 5 s of wall time: too busy to read
@@ -93,7 +94,8 @@ def forecast_and_plan(runtime: TargetRuntime, token: CancelToken) -> CycleResult
         margin_from_backtest(backtest, settings.level),
     )
     target = runtime.scalable_target(current)
-    proposal = plan_capacity(target, forecast, settings, now=now)
+    holding = open_incidents(history["demand"], target.metric, target.name)
+    proposal = plan_capacity(target, forecast, settings, now=now, incidents=holding)
     smaller = rightsize(target, history["demand"], days=RIGHTSIZING_DAYS, now=now)
     return CycleResult(runtime.name, history, forecast, propose(target, proposal), now, smaller)
 

@@ -54,6 +54,11 @@ def cost_text(plan: Plan) -> str:
         f"{cost.change_vs_static_peak:+,.2f}<br>"
         f"{confidence.describe().capitalize()}"
         + (f"<br><b>{late} interval(s) cannot be served in time</b>" if late else "")
+        + (
+            "<br><b>Scale-in held:</b> the driving metric has an open incident (see Why)"
+            if plan.proposal.anomaly_hold
+            else ""
+        )
     )
 
 
