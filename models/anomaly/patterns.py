@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from models.anomaly.trend import best_step_error
 from models.anomaly.windows import median_and_iqr_scale
 
 
@@ -80,8 +81,7 @@ def _persists(
 def _trend_slope(during: np.ndarray) -> float | None:
     """The slope of the line through ``during`` when a straight line explains it better
     than one step does and it moves with time; None when it is not a trend."""
-    n = len(during)
-    time = np.arange(n, dtype=float)
+    time = np.arange(len(during), dtype=float)
     if np.ptp(during) == 0:
         return None
     correlation = float(np.corrcoef(time, during)[0, 1])
@@ -89,11 +89,5 @@ def _trend_slope(during: np.ndarray) -> float | None:
         return None
     slope, intercept = np.polyfit(time, during, 1)
     line_error = float(np.sum((during - (slope * time + intercept)) ** 2))
-    # Best single step: split into two constant parts at every possible point.
-    sums, squares = np.cumsum(during), np.cumsum(during**2)
-    total, total_sq = sums[-1], squares[-1]
-    left = np.arange(1, n)
-    left_sum, left_sq = sums[:-1], squares[:-1]
-    right_sum, right_sq = total - left_sum, total_sq - left_sq
-    step_error = (left_sq - left_sum**2 / left) + (right_sq - right_sum**2 / (n - left))
-    return float(slope) if line_error < float(step_error.min()) else None
+    step_error = float(best_step_error(during[None, :])[0])
+    return float(slope) if line_error < step_error else None
