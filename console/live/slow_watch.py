@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.anomaly import Incident, Pattern, detect_series
+from models.anomaly.actions import is_bounded
 from models.anomaly.combined import TREND_SECONDS
-from models.catalogue import spec_for
 
 if TYPE_CHECKING:
     from connectors.store import MetricStore
@@ -51,11 +51,20 @@ def watch_stored_days(
 
     if not store_path.exists():
         return StoredFindings()
+    trends: dict[str, tuple[Incident, ...]] = {}
+    outlook: dict[str, tuple[Exhaustion, ...]] = {}
     store = MetricStore(store_path, readonly=True)
     try:
-        trends = {m: t for m in metrics if (t := _trends(store, host, m, end))}
-        bounded = [m for m in metrics if spec_for(m).bounded]
-        outlook = {m: o for m in bounded if (o := _outlook(store, host, m, end))}
+        for metric in metrics:
+            bounded = is_bounded(metric)
+            # One query per metric: the week an outlook needs holds the trend's 3 days.
+            seconds = OUTLOOK_HISTORY_SECONDS if bounded else TREND_WINDOW_SECONDS
+            times, values = _history(store, host, metric, end, seconds)
+            recent = times >= end - TREND_WINDOW_SECONDS
+            if found := _trends(times[recent], values[recent], metric, host, end):
+                trends[metric] = found
+            if bounded and (ahead := _outlook(times, values, metric)):
+                outlook[metric] = ahead
     finally:
         store.close()
     return StoredFindings(trends, outlook)
@@ -69,8 +78,9 @@ def _history(
     return result.timestamps, result.mean
 
 
-def _trends(store: MetricStore, host: str, metric: str, end: float) -> tuple[Incident, ...]:
-    times, values = _history(store, host, metric, end, TREND_WINDOW_SECONDS)
+def _trends(
+    times: np.ndarray, values: np.ndarray, metric: str, host: str, end: float
+) -> tuple[Incident, ...]:
     if len(times) < 2 or times[-1] - times[0] < TREND_SECONDS:
         return ()
     last_row = len(times) - 1
@@ -83,12 +93,11 @@ def _trends(store: MetricStore, host: str, metric: str, end: float) -> tuple[Inc
     )
 
 
-def _outlook(store: MetricStore, host: str, metric: str, end: float) -> tuple[Exhaustion, ...]:
+def _outlook(times: np.ndarray, values: np.ndarray, metric: str) -> tuple[Exhaustion, ...]:
     import pandas as pd
 
     from models.forecast import exhaustion_for_metric, forecast_one
 
-    times, values = _history(store, host, metric, end, OUTLOOK_HISTORY_SECONDS)
     if len(times) < 2 or times[-1] - times[0] < OUTLOOK_MIN_HISTORY_SECONDS:
         return ()
     series = pd.Series(values, index=pd.to_datetime(times, unit="s", utc=True))
