@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.forecast.profile import SeasonalProfile, seasonal_profile, smoothed_level
+from models.forecast.profile import SeasonalProfile, smoothed_level
 
 
 def theil_sen_slope(levels: np.ndarray) -> float:
@@ -27,19 +27,16 @@ def theil_sen_slope(levels: np.ndarray) -> float:
 class LinearTrendProfile(SeasonalProfile):
     name = "linear"
 
-    def _fit_core(self) -> None:
-        history = self.history()
-        if len(history) < 3:
-            raise ValueError("need at least three points")
-        self.profile_ = seasonal_profile(history, 0, self.season_, self.cycles)
-        deseasonalised = history - self._seasonal(np.arange(len(history)))
+    def _fit_level(self, deseasonalised: np.ndarray) -> None:
         self.slope_ = self._block_slope(deseasonalised)
         self.phi_ = 1.0
         # Smooth around the line: the level of x_t - slope * t, plus the line at the end.
-        detrended = deseasonalised - self.slope_ * np.arange(len(history))
+        positions = np.arange(len(deseasonalised))
+        detrended = deseasonalised - self.slope_ * positions
         self.alpha_ = self._choose_alpha(detrended)
-        end = len(history) - 1
-        self.level_ = float(smoothed_level(detrended, self.alpha_)[-1]) + self.slope_ * end
+        self.level_ = (
+            float(smoothed_level(detrended, self.alpha_)[-1]) + self.slope_ * positions[-1]
+        )
 
     def _block_slope(self, deseasonalised: np.ndarray) -> float:
         # Seasonal: one block per season. Otherwise the blocks span the last half of the

@@ -78,14 +78,16 @@ class SeasonalProfile(BaseForecaster):
         history = self.history()
         if len(history) < 3:
             raise ValueError("need at least three points")
-        m = self.season_
-        self.profile_ = seasonal_profile(history, 0, m, self.cycles)
-        deseasonalised = history - self._seasonal(np.arange(len(history)))
+        self.profile_ = seasonal_profile(history, 0, self.season_, self.cycles)
+        self._fit_level(history - self._seasonal(np.arange(len(history))))
+
+    def _fit_level(self, deseasonalised: np.ndarray) -> None:
+        """Level, slope and damping from the deseasonalised history."""
         self.alpha_ = self._choose_alpha(deseasonalised)
         self.level_ = float(smoothed_level(deseasonalised, self.alpha_)[-1])
         self.slope_ = self._slope(deseasonalised) if self.trend else 0.0
         # Damping that leaves about a third of the slope after one season (or 24 steps).
-        self.phi_ = float(np.exp(-1.0 / max(m, 24)))
+        self.phi_ = float(np.exp(-1.0 / max(self.season_, 24)))
 
     def _choose_alpha(self, deseasonalised: np.ndarray) -> float:
         horizon = min(self._target_horizon(), max(1, len(deseasonalised) // 3))
