@@ -414,10 +414,12 @@ class LiveInsights(QObject):
     def _store_to_read(self, host: str) -> Path | None:
         """The store, when this pass should read its stored days for ``host``."""
         cached = self._stored
-        if cached is not None and cached[0] == host:
-            age = time.monotonic() - cached[2]
-            return None if age < STORED_REFRESH_S else self.live.store_path()
-        return self.live.store_path()
+        fresh = (
+            cached is not None
+            and cached[0] == host
+            and time.monotonic() - cached[2] < STORED_REFRESH_S
+        )
+        return None if fresh else self.live.store_path()
 
     @Slot()
     def _on_tick(self) -> None:

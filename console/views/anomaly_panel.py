@@ -196,8 +196,9 @@ class AnomalyTableModel(QAbstractTableModel):
         A pass re-detects the whole recent window, so an incident that overlaps a
         known one for the same host and lead metric is the same incident (its end or
         severity may have grown), unless one is a trend and the other is not: a spike
-        during a days-long leak is news of its own. Anything else is new. Known incidents of that host
-        that are not seen again stay as past ones, no longer current.
+        during a days-long leak is news of its own. Anything else is new. Known
+        incidents of that host that are not seen again stay as past ones, no longer
+        current.
         """
         records = [replace(r, current=False) if r.host == host else r for r in self._records]
         for incident in incidents:
