@@ -9,10 +9,10 @@ median spacing; duplicates averaged; gaps filled; a recent level shift cut off),
 
 Options: ``--horizon H`` steps at the data's step (1 step to 48 hours is the supported
 range; intervals beyond the calibrated horizon widen like sqrt(steps)); ``--levels 80,95``;
-``--model auto|naive|profile|profile_trend|linear|ets|arima|gbm`` (default auto: every model is
-backtested on the end of the series and the best by MASE — or ``--metric
-rmse|mae|wape|smape`` — is used, possibly the mean of the best three; ``--candidates fast`` compares only the numpy models,
-much quicker).
+``--model auto|naive|profile|profile_trend|linear|ets|arima|gbm`` (default auto: every
+model is backtested on the end of the series and the best by MASE — or ``--metric
+rmse|mae|wape|smape`` — is used, possibly the mean of the best three; ``--candidates
+fast`` compares only the numpy models, much quicker).
 
 Output CSV, one row per forecast step, the ``H`` grid points after the last input row::
 
